@@ -1,0 +1,571 @@
+r"""Signal-propagation theory: what the variance of each layer *should* be.
+
+For a pre-activation :math:`z \sim N(0, q)` this module computes the Gaussian expectations
+:math:`E[f(z)]`, :math:`E[f(z)^2]` and :math:`E[f'(z)^2]` (closed forms for linear, ReLU and
+leaky ReLU; Gauss--Hermite quadrature for tanh and sigmoid), and from them
+
+* the **forward recursion** of the pre-activation variance (DESIGN §4, "PLUS"),
+
+  .. math:: q_l = \sigma_{w,l}^2 \, n_{l-1} \, E[f(z_{l-1})^2] + \sigma_b^2 ,
+
+* the **backward recursion** of the gradient variance,
+
+  .. math:: \mathrm{Var}(\partial L/\partial A^{[l-1]})
+            = n_l \, \sigma_{w,l}^2 \, E[f'(z_l)^2] \, \mathrm{Var}(\partial L/\partial A^{[l]}),
+
+* the mean-field slope :math:`\chi_1 = \sigma_w^2 E[f'(z^*)^2]` at the fixed point
+  :math:`q^*` (Poole et al. 2016; Schoenholz et al. 2017).
+
+Both recursions treat every pre-activation as Gaussian and the weights as independent of the
+signal; the simulator (:mod:`weightinit.simulate`) checks how well that holds.
+
+Initializers are named as in :mod:`weightinit.initializers`; the weight variance of each
+layer is taken from :func:`weightinit.initializers.init_variance`, so the formulas live in one
+place. See :class:`InitSpec` for the ways to name an initializer.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping, Sequence
+
+import numpy as np
+from numpy.polynomial.hermite_e import hermegauss
+
+from .activations import Activation, get_activation
+
+__all__ = [
+    "InitSpec",
+    "as_init_spec",
+    "gaussian_expectation",
+    "activation_mean",
+    "activation_second_moment",
+    "derivative_second_moment",
+    "TheoryProfile",
+    "propagate",
+    "fixed_point",
+    "chi1",
+    "MeanFieldPoint",
+]
+
+# ---------------------------------------------------------------------------------------------
+# Naming an initializer
+
+_LABELS = {
+    "xavier_uniform": "자비에 초기화 (균등)",
+    "glorot_uniform": "자비에 초기화 (균등)",
+    "xavier_normal": "자비에 초기화 (정규)",
+    "glorot_normal": "자비에 초기화 (정규)",
+    "kaiming_uniform": "히 초기화 (균등)",
+    "he_uniform": "히 초기화 (균등)",
+    "kaiming_normal": "히 초기화 (정규)",
+    "he_normal": "히 초기화 (정규)",
+    "lecun_uniform": "르쿤 초기화 (균등)",
+    "lecun_normal": "르쿤 초기화 (정규)",
+    "orthogonal": "직교 초기화",
+    "pytorch_default_uniform": "PyTorch 기본 초기화 U(±1/√n)",
+    "truncated_normal": "절단 정규 초기화",
+}
+
+
+@dataclass(frozen=True)
+class InitSpec:
+    """An initializer name, its keyword arguments and a Korean label for legends.
+
+    Every engine function that takes an ``init`` argument accepts anything that
+    :func:`as_init_spec` understands:
+
+    * a name, e.g. ``"xavier_normal"`` or ``"kaiming_normal"``;
+    * a pair ``(name, kwargs)``, e.g. ``("random_normal", {"std": 0.01})``;
+    * a bare number ``s``: plain random init N(0, s²), i.e. ``("random_normal", {"std": s})``;
+    * an :class:`InitSpec` (use it to choose the legend label yourself).
+
+    Parameters
+    ----------
+    name : str
+        A name understood by :func:`weightinit.initializers.get_initializer`.
+    kwargs : mapping, optional
+        Keyword arguments for the initializer (``std=`` for ``"random_normal"``, ...).
+    label : str, optional
+        Legend label; a Korean default is derived from the name when omitted.
+
+    Examples
+    --------
+    >>> InitSpec.fixed(0.01).label
+    '무작위 초기화 (σ=0.01)'
+    >>> as_init_spec(("random_normal", {"std": 1.0})) == InitSpec.fixed(1.0)
+    True
+    """
+
+    name: str
+    kwargs: Mapping = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise TypeError(f"InitSpec.name must be a non-empty str; got {self.name!r}")
+        if not isinstance(self.kwargs, Mapping):
+            raise TypeError(f"InitSpec.kwargs must be a mapping; got {type(self.kwargs).__name__}")
+        # A read-only copy keeps the frozen spec immutable and hashable by value.
+        object.__setattr__(self, "kwargs", MappingProxyType(dict(self.kwargs)))
+        if not self.label:
+            object.__setattr__(self, "label", _default_label(self.name, self.kwargs))
+
+    def __hash__(self):
+        return hash((self.name, tuple(sorted(self.kwargs.items())), self.label))
+
+    def __eq__(self, other):
+        if not isinstance(other, InitSpec):
+            return NotImplemented
+        return (self.name, dict(self.kwargs), self.label) == (other.name, dict(other.kwargs), other.label)
+
+    @classmethod
+    def fixed(cls, std: float, label: str = "") -> "InitSpec":
+        """Plain random init with a fixed standard deviation: W ~ N(0, std²)."""
+        _check_positive(std, "std")
+        return cls("random_normal", {"std": float(std)}, label)
+
+    def initializer(self):
+        """Return the callable from :func:`weightinit.initializers.get_initializer`."""
+        from .initializers import get_initializer
+
+        return get_initializer(self.name)
+
+    def variance(self, shape) -> float:
+        """Exact variance of the entries drawn for a weight of PyTorch shape ``(out, in)``."""
+        from .initializers import init_variance
+
+        return float(init_variance(self.name, tuple(shape), **dict(self.kwargs)))
+
+    def draw(self, shape, rng, dtype=np.float64) -> np.ndarray:
+        """Draw a weight array of PyTorch shape ``(out, in)`` from the generator ``rng``."""
+        return self.initializer()(tuple(shape), rng=rng, dtype=dtype, **dict(self.kwargs))
+
+
+def _default_label(name: str, kwargs: Mapping) -> str:
+    if name == "random_normal" and "std" in kwargs:
+        return f"무작위 초기화 (σ={kwargs['std']:g})"
+    if name == "random_uniform" and "a" in kwargs:
+        return f"무작위 초기화 (U(±{kwargs['a']:g}))"
+    return _LABELS.get(name, name)
+
+
+def as_init_spec(init) -> InitSpec:
+    """Turn any accepted way of naming an initializer into an :class:`InitSpec`.
+
+    Parameters
+    ----------
+    init : str, (str, dict), float or InitSpec
+        See :class:`InitSpec`.
+
+    Returns
+    -------
+    InitSpec
+    """
+    if isinstance(init, InitSpec):
+        return init
+    if isinstance(init, str):
+        return InitSpec(init)
+    if isinstance(init, numbers.Real) and not isinstance(init, (bool, np.bool_)):
+        return InitSpec.fixed(init)
+    if isinstance(init, tuple) and len(init) == 2 and isinstance(init[0], str) and isinstance(init[1], Mapping):
+        return InitSpec(init[0], init[1])
+    raise TypeError(
+        "init must be a name, a (name, kwargs) pair, a positive std for N(0, std²) or an InitSpec; "
+        f"got {init!r}"
+    )
+
+
+def _check_positive(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be finite and > 0; got {value!r}")
+    return float(value)
+
+
+def _check_nonnegative(value, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {value!r}")
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be finite and >= 0; got {value!r}")
+    return float(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gaussian expectations
+
+_N_NODES = 201
+_NODES, _WEIGHTS = hermegauss(_N_NODES)
+# hermegauss integrates against exp(-x²/2); dividing by √(2π) turns it into E over N(0, 1).
+_WEIGHTS = _WEIGHTS / math.sqrt(2.0 * math.pi)
+
+
+def gaussian_expectation(func, q) -> np.ndarray:
+    r"""Return :math:`E[g(z)]` for :math:`z \sim N(0, q)` by Gauss--Hermite quadrature.
+
+    Parameters
+    ----------
+    func : callable
+        Vectorised function g.
+    q : float or array_like
+        Variance(s) of z, >= 0. The result has the shape of ``q``.
+
+    Notes
+    -----
+    Uses the probabilists' Hermite nodes of :func:`numpy.polynomial.hermite_e.hermegauss`
+    (201 nodes), exact for polynomials up to degree 401 and accurate to ~1e-14 for the smooth,
+    bounded functions used here (tanh, sigmoid and their derivatives).
+    """
+    q = np.asarray(q, dtype=float)
+    if np.any(q < 0) or not np.all(np.isfinite(q)):
+        raise ValueError("variance q must be finite and >= 0")
+    z = np.sqrt(q)[..., None] * _NODES
+    return np.asarray(func(z) @ _WEIGHTS)
+
+
+def activation_mean(activation, q) -> np.ndarray:
+    r""":math:`E[f(z)]` for :math:`z \sim N(0, q)`.
+
+    Closed forms: linear and tanh 0 (odd functions), sigmoid ½ (f(z) + f(−z) = 1), ReLU
+    :math:`\sqrt{q/2\pi}`, leaky ReLU :math:`(1-a)\sqrt{q/2\pi}`.
+    """
+    act = get_activation(activation)
+    q = np.asarray(q, dtype=float)
+    if act.name in ("linear", "tanh"):
+        return np.zeros_like(q)
+    if act.name == "sigmoid":
+        return np.full_like(q, 0.5)
+    return (1.0 - act.negative_slope) * np.sqrt(q / (2.0 * math.pi))
+
+
+def activation_second_moment(activation, q) -> np.ndarray:
+    r""":math:`E[f(z)^2]` for :math:`z \sim N(0, q)`.
+
+    Closed forms: linear q, ReLU q/2 (He et al. 2015, eq. 7), leaky ReLU :math:`(1+a^2)q/2`;
+    quadrature (:func:`gaussian_expectation`) for tanh and sigmoid.
+
+    Parameters
+    ----------
+    activation : str or Activation
+    q : float or array_like
+        Pre-activation variance(s).
+
+    Returns
+    -------
+    ndarray
+        Same shape as ``q``.
+    """
+    act = get_activation(activation)
+    q = np.asarray(q, dtype=float)
+    if act.name == "linear":
+        return q.copy()
+    if act.is_rectifier:
+        return 0.5 * (1.0 + act.negative_slope**2) * q
+    return gaussian_expectation(lambda z: act(z) ** 2, q)
+
+
+def derivative_second_moment(activation, q) -> np.ndarray:
+    r""":math:`E[f'(z)^2]` for :math:`z \sim N(0, q)`.
+
+    Closed forms: linear 1, ReLU ½, leaky ReLU :math:`(1+a^2)/2`; quadrature for tanh and
+    sigmoid (at q = 0 these give f'(0)²: 1 and 1/16).
+    """
+    act = get_activation(activation)
+    q = np.asarray(q, dtype=float)
+    if act.name == "linear":
+        return np.ones_like(q)
+    if act.is_rectifier:
+        return np.full_like(q, 0.5 * (1.0 + act.negative_slope**2))
+    return gaussian_expectation(lambda z: act.derivative(z) ** 2, q)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recursions through a network
+
+
+@dataclass(frozen=True)
+class TheoryProfile:
+    """Per-layer predictions of the mean-field recursions (layers 1..L).
+
+    Attributes
+    ----------
+    widths : tuple of int
+        ``(n_0, n_1, ..., n_L)``: input size, then the width of each layer.
+    activation : Activation
+    init : InitSpec
+    weight_var : ndarray, shape (L,)
+        Variance of the weight entries of each layer.
+    preact_var : ndarray, shape (L,)
+        :math:`q_l = \\mathrm{Var}(Z^{[l]})`.
+    act_second_moment : ndarray, shape (L,)
+        :math:`E[(A^{[l]})^2]`.
+    act_mean : ndarray, shape (L,)
+        :math:`E[A^{[l]}]`.
+    act_var : ndarray, shape (L,)
+        :math:`\\mathrm{Var}(A^{[l]}) = E[A^2] - E[A]^2`.
+    grad_act_var : ndarray, shape (L,)
+        :math:`\\mathrm{Var}(\\partial L/\\partial A^{[l]})` (output layer: ``output_grad_var``).
+    grad_preact_var : ndarray, shape (L,)
+        :math:`\\mathrm{Var}(\\partial L/\\partial Z^{[l]})`.
+    """
+
+    widths: tuple
+    activation: Activation
+    init: InitSpec
+    weight_var: np.ndarray
+    preact_var: np.ndarray
+    act_second_moment: np.ndarray
+    act_mean: np.ndarray
+    act_var: np.ndarray
+    grad_act_var: np.ndarray
+    grad_preact_var: np.ndarray
+
+    @property
+    def depth(self) -> int:
+        """Number of layers L."""
+        return len(self.widths) - 1
+
+    @property
+    def layers(self) -> np.ndarray:
+        """Layer numbers 1..L (for plotting)."""
+        return np.arange(1, self.depth + 1)
+
+    @property
+    def preact_std(self) -> np.ndarray:
+        """Standard deviation of the pre-activations, √q_l."""
+        return np.sqrt(self.preact_var)
+
+    @property
+    def act_std(self) -> np.ndarray:
+        """Standard deviation of the activations."""
+        return np.sqrt(np.maximum(self.act_var, 0.0))
+
+    @property
+    def grad_act_std(self) -> np.ndarray:
+        """Standard deviation of ∂L/∂A per layer."""
+        return np.sqrt(self.grad_act_var)
+
+    @property
+    def grad_preact_std(self) -> np.ndarray:
+        """Standard deviation of ∂L/∂Z per layer."""
+        return np.sqrt(self.grad_preact_var)
+
+
+def check_widths(widths, depth=None, input_dim=None) -> tuple:
+    """Normalise a width description to ``(n_0, n_1, ..., n_L)`` (used across the engine).
+
+    ``widths`` is an int (every layer that wide; needs ``depth``) or a sequence of the L layer
+    widths. ``input_dim`` is n_0; it defaults to the first layer width.
+    """
+    if isinstance(widths, numbers.Integral) and not isinstance(widths, (bool, np.bool_)):
+        if depth is None:
+            raise ValueError("depth is required when width is a single int")
+        if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, numbers.Integral):
+            raise TypeError(f"depth must be an int; got {depth!r}")
+        if depth < 1:
+            raise ValueError(f"depth must be >= 1; got {depth}")
+        layer_widths = [widths] * int(depth)
+    else:
+        try:
+            layer_widths = list(widths)
+        except TypeError:
+            raise TypeError(f"width must be an int or a sequence of ints; got {widths!r}") from None
+        if depth is not None and depth != len(layer_widths):
+            raise ValueError(f"depth={depth} does not match {len(layer_widths)} given widths")
+        if not layer_widths:
+            raise ValueError("depth must be >= 1; got an empty sequence of widths")
+    if input_dim is None:
+        input_dim = layer_widths[0]
+    out = [input_dim] + layer_widths
+    for i, n in enumerate(out):
+        what = "input_dim" if i == 0 else f"width of layer {i}"
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"{what} must be an int; got {n!r}")
+        if n < 1:
+            raise ValueError(f"{what} must be a positive int; got {n}")
+    return tuple(int(n) for n in out)
+
+
+def propagate(
+    widths,
+    activation,
+    init,
+    *,
+    depth: int | None = None,
+    input_dim: int | None = None,
+    input_second_moment: float = 1.0,
+    bias_std: float = 0.0,
+    output_grad_var: float = 1.0,
+    activation_kwargs: Mapping | None = None,
+) -> TheoryProfile:
+    r"""Run the forward and backward variance recursions through an MLP.
+
+    Parameters
+    ----------
+    widths : int or sequence of int
+        Width of every layer (with ``depth``) or the list of the L layer widths.
+    activation : str or Activation
+        Applied after every layer.
+    init : str, (str, dict), float or InitSpec
+        Weight initializer of every layer (see :class:`InitSpec`).
+    depth : int, optional
+        Number of layers when ``widths`` is an int.
+    input_dim : int, optional
+        n_0; defaults to the first layer width.
+    input_second_moment : float, default 1.0
+        :math:`E[x^2]` of an input coordinate (1 for N(0, 1) inputs).
+    bias_std : float, default 0.0
+        Biases drawn from N(0, bias_std²) add :math:`\sigma_b^2` to every :math:`q_l`.
+    output_grad_var : float, default 1.0
+        :math:`\mathrm{Var}(\partial L/\partial A^{[L]})`; the simulator uses a standard normal
+        output gradient, hence 1.
+    activation_kwargs : dict, optional
+        Passed to :func:`~weightinit.activations.get_activation` (``negative_slope``).
+
+    Returns
+    -------
+    TheoryProfile
+
+    Examples
+    --------
+    >>> p = propagate(500, "relu", "kaiming_normal", depth=10)  # doctest: +SKIP
+    >>> p.preact_var                                            # doctest: +SKIP
+    array([2., 2., ..., 2.])
+    """
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    spec = as_init_spec(init)
+    ns = check_widths(widths, depth, input_dim)
+    m2_in = _check_nonnegative(input_second_moment, "input_second_moment")
+    sb2 = _check_nonnegative(bias_std, "bias_std") ** 2
+    g_out = _check_nonnegative(output_grad_var, "output_grad_var")
+    L = len(ns) - 1
+    weight_var = np.array([spec.variance((ns[l], ns[l - 1])) for l in range(1, L + 1)])
+
+    q = np.empty(L)
+    m2 = np.empty(L)
+    prev = m2_in
+    for l in range(L):
+        q[l] = weight_var[l] * ns[l] * prev + sb2
+        m2[l] = activation_second_moment(act, q[l])
+        prev = m2[l]
+    mean = activation_mean(act, q)
+    d2 = derivative_second_moment(act, q)
+
+    grad_a = np.empty(L)
+    grad_z = np.empty(L)
+    g = g_out
+    for l in range(L - 1, -1, -1):
+        grad_a[l] = g
+        grad_z[l] = g * d2[l]
+        # δ_{l-1} = W_lᵀ g_l: a sum over the n_l output units of layer l.
+        g = ns[l + 1] * weight_var[l] * grad_z[l]
+    return TheoryProfile(
+        widths=ns,
+        activation=act,
+        init=spec,
+        weight_var=weight_var,
+        preact_var=q,
+        act_second_moment=m2,
+        act_mean=mean,
+        act_var=m2 - mean**2,
+        grad_act_var=grad_a,
+        grad_preact_var=grad_z,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Mean-field fixed point and χ₁
+
+
+@dataclass(frozen=True)
+class MeanFieldPoint:
+    """Fixed point of the length map and the slope χ₁ there.
+
+    Attributes
+    ----------
+    q_star : float
+        Fixed point :math:`q^* = \\sigma_w^2 E[f(z)^2] + \\sigma_b^2` (``inf`` when the variance
+        grows without bound, ``nan`` when every q is a fixed point, as for ReLU at σ_w² = 2).
+    chi1 : float
+        :math:`\\chi_1 = \\sigma_w^2 E[f'(z^*)^2]`: < 1 ordered (gradients vanish),
+        > 1 chaotic (gradients explode), = 1 critical (edge of chaos).
+    """
+
+    q_star: float
+    chi1: float
+
+
+def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwargs=None) -> float:
+    r"""Stable fixed point :math:`q^*` of :math:`q \mapsto \sigma_w^2 E[f(z)^2] + \sigma_b^2`.
+
+    Here :math:`\sigma_w^2` is the *scaled* weight variance (:math:`n \cdot \mathrm{Var}(W)`).
+    For bounded activations (tanh, sigmoid) the root is bracketed and found with
+    :func:`scipy.optimize.brentq`; when the map has no positive root (tanh with
+    :math:`\sigma_w^2 \le 1`, :math:`\sigma_b^2 = 0`) the fixed point is 0. For the
+    positively homogeneous activations (linear, ReLU, leaky ReLU) the map is linear,
+    :math:`q \mapsto c\,q + \sigma_b^2`, and the answer follows directly.
+    """
+    from scipy.optimize import brentq
+
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    sw2 = _check_nonnegative(sigma_w2, "sigma_w2")
+    sb2 = _check_nonnegative(sigma_b2, "sigma_b2")
+    if act.name == "linear" or act.is_rectifier:
+        c = sw2 * float(activation_second_moment(act, 1.0))
+        if c < 1:
+            return sb2 / (1.0 - c)
+        if c == 1 and sb2 == 0:
+            return math.nan
+        return math.inf
+
+    def h(q):
+        return sw2 * float(activation_second_moment(act, q)) + sb2 - q
+
+    lo = 0.0
+    if h(0.0) <= 0.0:
+        # q = 0 is a fixed point; a positive one exists only if the map rises above the
+        # diagonal right after 0, i.e. the slope σ_w² f'(0)² exceeds 1.
+        lo = 1e-8
+        if h(lo) <= 0.0:
+            return 0.0
+    hi = 1.0
+    while h(hi) > 0.0:  # f is bounded, so h(q) < 0 eventually
+        hi *= 2.0
+    return float(brentq(h, lo, hi, xtol=1e-14, rtol=1e-13))
+
+
+def chi1(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwargs=None) -> MeanFieldPoint:
+    r"""The mean-field slope :math:`\chi_1 = \sigma_w^2 E[f'(z^*)^2]` (Poole 2016, Schoenholz 2017).
+
+    Parameters
+    ----------
+    activation : str or Activation
+    sigma_w2 : float
+        Scaled weight variance :math:`\sigma_w^2 = n\,\mathrm{Var}(W)`.
+    sigma_b2 : float, default 0.0
+        Bias variance.
+
+    Returns
+    -------
+    MeanFieldPoint
+        ``q_star`` and ``chi1``. For tanh at :math:`\sigma_b^2 = 0` the critical point is
+        :math:`\sigma_w^2 = 1`; for ReLU :math:`\chi_1 = \sigma_w^2/2` whatever q is.
+
+    Examples
+    --------
+    >>> round(chi1("relu", 2.0).chi1, 12)
+    1.0
+    >>> round(chi1("tanh", 1.0).chi1, 12)
+    1.0
+    """
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    q = fixed_point(act, sigma_w2, sigma_b2)
+    sw2 = float(sigma_w2)
+    if act.name == "linear" or act.is_rectifier:
+        # E[f'(z)²] does not depend on q for these activations.
+        return MeanFieldPoint(q, sw2 * float(derivative_second_moment(act, 1.0)))
+    return MeanFieldPoint(q, sw2 * float(derivative_second_moment(act, q)))
