@@ -1,0 +1,149 @@
+"""Checks of the built site as files: complete, self-contained, linked, searchable in Korean."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, notebook_docnames, toc_docnames
+
+import sys
+
+sys.path.insert(0, str(ROOT / "_ext"))
+from korean import strip_particle  # noqa: E402
+
+# Attributes through which a page makes the browser fetch something by itself
+# (plain <a href> links are followed only when a reader clicks them).
+FETCHING = [("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("source", "src"),
+            ("video", "src"), ("audio", "src"), ("embed", "src"), ("object", "data")]
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def is_external(url: str) -> bool:
+    return bool(urlparse(url).scheme in ("http", "https") or url.startswith("//"))
+
+
+def test_every_toc_page_is_built(site):
+    missing = [d for d in toc_docnames() if not (site / f"{d}.html").is_file()]
+    assert not missing, f"pages in _toc.yml with no HTML: {missing}"
+
+
+def test_pages_are_korean(site):
+    for d in toc_docnames():
+        html = soup(site / f"{d}.html")
+        assert html.html.get("lang") == "ko", f"{d}: <html lang> is {html.html.get('lang')!r}"
+
+
+def test_no_asset_is_loaded_from_outside_the_site(site):
+    offenders = []
+    for page in pages(site):
+        for tag in soup(page).find_all([t for t, _ in FETCHING]):
+            for t, attr in FETCHING:
+                url = tag.get(attr) if tag.name == t else None
+                if url and is_external(url):
+                    if tag.name == "link" and not set(tag.get("rel", [])) & {"stylesheet", "preload", "icon", "modulepreload", "prefetch"}:
+                        continue
+                    offenders.append(f"{page.relative_to(site)}: <{tag.name} {attr}={url}>")
+    for css in site.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
+            if is_external(url):
+                offenders.append(f"{css.relative_to(site)}: url({url})")
+    assert not offenders, "assets fetched from outside the site:\n" + "\n".join(sorted(set(offenders))[:20])
+
+
+def test_mathjax_and_fonts_are_served_by_the_site(site):
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site / "_static" / "NanumGothic.ttf").is_file()
+    css = (site / "_static" / "korean.css").read_text(encoding="utf-8")
+    assert "word-break: keep-all" in css and 'url("NanumGothic.ttf")' in css
+
+
+def _internal_targets(site: Path):
+    for page in pages(site):
+        for a in soup(page).find_all("a", href=True):
+            href = a["href"]
+            if is_external(href) or href.startswith(("mailto:", "javascript:", "data:")):
+                continue
+            yield page, href
+
+
+def test_internal_links_resolve(site):
+    """Every relative link points at a file of the site, and every #anchor exists there."""
+    ids_cache: dict[Path, set[str]] = {}
+    broken = []
+    for page, href in _internal_targets(site):
+        path, frag = urldefrag(href)
+        target = (page.parent / unquote(path)).resolve() if path else page
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.exists():
+            broken.append(f"{page.relative_to(site)} -> {href}")
+            continue
+        if frag and target.suffix == ".html":
+            if target not in ids_cache:
+                ids_cache[target] = {t["id"] for t in soup(target).find_all(id=True)}
+            if unquote(frag) not in ids_cache[target]:
+                broken.append(f"{page.relative_to(site)} -> {href} (no such anchor)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
+
+
+def test_proofs_and_exercises_have_korean_labels(site):
+    text = "".join(soup(site / f"{d}.html").get_text() for d in toc_docnames())
+    assert "Proof." not in text, "an English proof prefix is left"
+    if "prf:proof" in "".join((ROOT / f"{d}.md").read_text(encoding="utf-8") for d in toc_docnames()):
+        assert "증명." in text
+
+
+def test_each_chapter_links_its_notebook(site):
+    for d in notebook_docnames():
+        html = soup(site / f"{d}.html")
+        box = html.select_one(".notebook-links")
+        assert box is not None, f"{d}: no notebook links"
+        hrefs = [a["href"] for a in box.find_all("a", href=True)]
+        stem = Path(d).name
+        local = [h for h in hrefs if h.endswith(f"{stem}.ipynb") and not is_external(h)]
+        assert local and (site / d).parent.joinpath(local[0]).resolve().is_file(), f"{d}: notebook download missing"
+        assert any("colab.research.google.com" in h and h.endswith(f"notebooks/{stem}.ipynb") for h in hrefs)
+
+
+def _search_index(site: Path) -> dict:
+    raw = (site / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(raw[raw.index("(") + 1: raw.rindex(")")])
+
+
+@pytest.mark.parametrize("word", ["가중치", "분산", "초기화"])
+def test_korean_search_index_finds_words_with_particles(site, word):
+    """The index holds the stem, so pages where the word appears only with a particle are found."""
+    index = _search_index(site)
+    docs = index["docnames"]
+    # Sphinx files a word under "titleterms" for pages whose title has it, "terms" otherwise
+    hits = set()
+    for table in ("terms", "titleterms"):
+        found = index[table].get(word, [])
+        hits |= {docs[i] for i in ([found] if isinstance(found, int) else found)}
+    assert hits, f"{word!r} is not in the search index"
+    # every chapter page whose text has the word followed by a particle must be a hit
+    for d in toc_docnames():
+        text = soup(site / f"{d}.html").select_one("article").get_text()
+        with_particle = [w for w in re.findall(rf"{word}\w+", text) if strip_particle(w) == word]
+        if with_particle:
+            assert d in hits, f"{d} has {with_particle[0]!r} but a search for {word!r} misses it"
+
+
+def test_particle_stripping():
+    assert strip_particle("가중치를") == "가중치"
+    assert strip_particle("분산이") == "분산"
+    assert strip_particle("초기화에서는") == "초기화"
+    assert strip_particle("정의") == "정의"  # a two-syllable noun is not cut
