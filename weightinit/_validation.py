@@ -100,7 +100,7 @@ def check_choice(value, name: str, choices) -> str:
     return value
 
 
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_FLOAT_TYPES = (np.float32, np.float64)
 
 
 def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
@@ -113,6 +113,7 @@ def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
         dt = np.dtype(dtype)
     except (TypeError, ValueError):
         dt = None
-    if dt not in _FLOAT_DTYPES:
+    # compare scalar types: a dtype compares equal to None (read as float64) and to strings
+    if dt is None or dt.type not in _FLOAT_TYPES:
         raise TypeError(f"{name} must be numpy.float32 or numpy.float64; got {_shown(dtype)}")
     return dt
