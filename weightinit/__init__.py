@@ -1,9 +1,43 @@
 """weightinit: weight initializers for neural networks, and the experiments that explain them.
 
 The initializers follow PyTorch's array layout ``(out, in, *kernel)`` by default and Keras/JAX's
-``(*kernel, in, out)`` on request; every random draw takes an ``rng`` argument (SPEC 7).
+``(*kernel, in, out)`` with ``layout="keras"``; every random draw takes an ``rng`` argument
+(SPEC 7: ``None``, an int seed or a :class:`numpy.random.Generator`).
+
+Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.activations`,
+:mod:`~weightinit.theory` (variance recursions, mean-field slope), :mod:`~weightinit.simulate`
+(per-layer statistics of a deep network), :mod:`~weightinit.train` and
+:mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
+:mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.style`.
 """
 
+from . import activations, datasets, initializers, simulate, theory, train
+from .initializers import (
+    INITIALIZER_NAMES,
+    calculate_gain,
+    compute_fans,
+    get_initializer,
+    glorot_normal,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    init_variance,
+    kaiming_normal,
+    kaiming_uniform,
+    lecun_normal,
+    lecun_uniform,
+    orthogonal,
+    pytorch_default_uniform,
+    random_normal,
+    random_uniform,
+    truncated_normal,
+    variance_scaling,
+    xavier_normal,
+    xavier_uniform,
+)
 from .style import use_korean_style
 
 __version__ = "0.1.0"
+
+__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "initializers", "simulate",
+           "theory", "train"]
