@@ -24,8 +24,8 @@ import pytest
 
 from conftest import ROOT, SITE, toc_docnames
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = pytest.mark.browser
