@@ -1,0 +1,135 @@
+"""The chapters against the seed lecture note and the glossary.
+
+Every heading of the seed has its place in the book, every statement of it can be found
+(its content words appear in the chapter that covers it), the gaps ("[CONTENTS]") are
+filled, and the prose keeps to one term per concept.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, toc_docnames
+
+sys.path.insert(0, str(ROOT / "_ext"))
+from korean import strip_particle  # noqa: E402
+
+SEED = ROOT.parent / "shared" / "seed" / "000_d05fdd27532dabf3.txt"
+# which chapter carries which section of the seed
+SECTION_CHAPTER = {
+    "가중치 초기화": "overview",
+    "무작위 초기화": "random_init",
+    "자비에 초기화": "xavier_init",
+    "히 초기화": "he_init",
+}
+BANNED = {  # variant -> the glossary's term
+    "레이어": "층", "유닛": "노드", "뉴런": "노드", "기대값": "기댓값", "그래디언트": "기울기",
+    "그라디언트": "기울기", "웨이트": "가중치", "바이어스": "편향", "게인": "이득", "로스": "손실",
+    "글로럿": "자비에 초기화", "카이밍": "히 초기화",
+}
+# Terms whose seed wording the book deliberately corrects (the glossary's choice wins).
+SEED_WORDING_FIXED = {"레이어": "층", "초기값": "초깃값"}
+
+
+def seed_sections() -> dict[str, dict]:
+    if not SEED.is_file():
+        pytest.skip(f"the seed note is not beside the repository ({SEED})")
+    sections, current = {}, None
+    for line in SEED.read_text(encoding="utf-8").splitlines():
+        title = re.match(r">\s*##\s*\*\*(.+?)\((.+?)\)\*\*", line)
+        if title:
+            current = {"ko": title.group(1).strip(), "en": title.group(2).strip(), "labels": [], "statements": []}
+            sections[current["ko"]] = current
+            continue
+        if current is None:
+            continue
+        label = re.search(r"\*\*\((\d)\)\s*(\S+)\*\*", line)
+        if label:
+            current["labels"].append(label.group(2))
+            rest = line.split("**", 2)[-1].lstrip(" :*")
+            if re.search(r"[가-힣]", rest):
+                current["statements"].append(rest)
+        elif re.search(r"[①②③]", line):
+            current["statements"].append(re.sub(r".*[①②③]\s*", "", line))
+        if "`PLUS`" in line:
+            current["labels"].append("PLUS")
+            current["statements"].append(line.split(":", 1)[0].split("**", 3)[-1])
+        if "`WHY?`" in line:
+            current["labels"].append("WHY")
+    return sections
+
+
+def chapter_text(name: str) -> str:
+    return (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+
+
+def content_words(statement: str) -> list[str]:
+    words = [strip_particle(w) for w in re.findall(r"[가-힣]{2,}", re.sub(r"\$[^$]*\$|\*\*|\\[a-z]+", " ", statement))]
+    stop = {"있음", "존재", "가능성", "통해", "위해", "대한", "경우", "때문", "혹은", "되어", "하게"}
+    return [SEED_WORDING_FIXED.get(w, w) for w in words if w not in stop]
+
+
+def test_seed_is_parsed():
+    sections = seed_sections()
+    assert set(sections) == set(SECTION_CHAPTER), sorted(sections)
+    assert sum(len(s["statements"]) for s in sections.values()) >= 20
+
+
+@pytest.mark.parametrize("section", list(SECTION_CHAPTER))
+def test_every_seed_heading_has_its_place(section):
+    seed = seed_sections()[section]
+    text = chapter_text(SECTION_CHAPTER[section])
+    headings = "\n".join(re.findall(r"^#{1,6} .*$|^\*\*[^*]+\*\*", text, flags=re.M))
+    assert seed["ko"] in headings and seed["en"] in text, f"{section}: no heading for the section"
+    for label in seed["labels"]:
+        assert label in headings, f"{section}: the seed's {label!r} has no heading or bold label"
+
+
+@pytest.mark.parametrize("section", list(SECTION_CHAPTER))
+def test_every_seed_statement_can_be_found(section):
+    seed = seed_sections()[section]
+    text = chapter_text(SECTION_CHAPTER[section])
+    for statement in seed["statements"]:
+        words = content_words(statement)
+        # a verb or adjective may be conjugated otherwise ("가정해" / "가정한다"): its stem will do
+        found = [w for w in words if w in text or (len(w) > 2 and w[:2] in text)]
+        assert len(found) >= 0.7 * len(words), (
+            f"{section}: seed statement {statement.strip()!r} not found (missing {sorted(set(words) - set(found))})"
+        )
+
+
+def test_the_gaps_are_filled():
+    book = "".join(chapter_text(Path(d).name) for d in toc_docnames())
+    assert "[CONTENTS]" not in book
+    assert "PLUS" in chapter_text("random_init")
+    for name in ("xavier_init", "he_init"):
+        text = chapter_text(name)
+        why = text.index("WHY")
+        assert "{prf:proof}" in text[why:], f"{name}: the WHY section has no proof"
+    assert "A^{[l-1](i)}_k" in chapter_text("random_init") or "A^{[l-1](i)}_{k}" in chapter_text("random_init")
+
+
+def _prose(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    if path.name == "glossary.md":  # its last column lists the banned variants on purpose
+        text = "\n".join(line.rsplit("|", 2)[0] if line.startswith("|") else line for line in text.splitlines())
+    return text
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.md")) + sorted((ROOT / "weightinit").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_one_term_per_concept(path):
+    text = _prose(path)
+    found = {v: BANNED[v] for v in BANNED if v in text}
+    assert not found, f"{path.name}: use the glossary's terms: " + ", ".join(f"{v} -> {t}" for v, t in found.items())
+
+
+def test_banned_variants_are_in_the_glossary():
+    glossary = (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8")
+    for variant, term in BANNED.items():
+        row = next((line for line in glossary.splitlines() if line.startswith(f"| {term} |")), None)
+        assert row and variant in row, f"the glossary's row for {term} does not list {variant}"
