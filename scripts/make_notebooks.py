@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +33,23 @@ def chapter_sources() -> list[Path]:
     return sorted(p for p in CHAPTERS.glob("*.md") if "kernelspec:" in p.read_text(encoding="utf-8")[:600])
 
 
+def colab_setup_cell() -> nbformat.NotebookNode:
+    """A first cell that installs weightinit when the notebook runs on Colab (and does nothing elsewhere)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url = config["repository"]["url"].rstrip("/")
+    source = (
+        "# Colab에서 열었을 때만 이 장이 쓰는 라이브러리 weightinit을 설치한다.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install --quiet "weightinit @ git+{url}"'
+    )
+    return nbformat.v4.new_code_cell(source, metadata={"tags": ["colab-setup"]})
+
+
 def to_notebook(md: Path) -> nbformat.NotebookNode:
     nb = jupytext.read(md)
+    nb.cells.insert(0, colab_setup_cell())
     nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
