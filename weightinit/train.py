@@ -265,7 +265,7 @@ def train(
     momentum: float = 0.0,
     steps: int = 300,
     batch_size: int = 128,
-    eval_every: int = 25,
+    eval_every: int = 10,
     rng=None,
 ) -> TrainResult:
     """Train an MLP classifier with mini-batch SGD and record its history.
@@ -292,7 +292,7 @@ def train(
     batch_size : int, default 128
         Mini-batch size (the whole set when larger than it); each batch is drawn without
         replacement from ``rng``.
-    eval_every : int, default 25
+    eval_every : int, default 10
         Evaluate on the whole training set every this many steps (and before the first and
         after the last).
     rng : None, int or numpy.random.Generator

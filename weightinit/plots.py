@@ -1,0 +1,408 @@
+"""Figures for the chapter: histograms per layer, standard deviation against depth, loss curves.
+
+Every function applies the house style (:func:`weightinit.style.use_korean_style`), labels in
+Korean, and returns a new :class:`matplotlib.figure.Figure` made with
+:class:`matplotlib.figure.Figure` directly (not through ``pyplot``), so nothing is left open in
+a pyplot state machine and no GUI backend is touched. In a notebook, show it by leaving it as
+the cell's last value or with ``IPython.display.display(fig)``; save it with
+``fig.savefig("x.png")``.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "plot_histograms",
+    "plot_std_vs_depth",
+    "plot_loss_curves",
+    "plot_grad_norms",
+    "QUANTITY_LABELS",
+]
+
+QUANTITY_LABELS = {
+    "activation": "활성화 값의 표준편차",
+    "preactivation": "사전 활성화 값의 표준편차",
+    "gradient": "기울기의 표준편차",
+    "activation_gradient": r"기울기 $\partial L/\partial A$ 의 표준편차",
+}
+"""Y-axis labels of :func:`plot_std_vs_depth`, keyed by ``quantity``."""
+
+_HIST_TITLES = {
+    "activation": "활성화 값",
+    "preactivation": "사전 활성화 값",
+    "gradient": r"기울기 $\partial L/\partial Z$",
+    "activation_gradient": r"기울기 $\partial L/\partial A$",
+}
+
+_MAX_SAMPLES = 200_000  # histogram at most this many values per layer: the shape is the same
+
+
+def _new_figure(nrows=1, ncols=1, *, figsize=None, **kwargs):
+    from matplotlib.figure import Figure
+
+    from .style import use_korean_style
+
+    use_korean_style()
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
+    return fig, axes
+
+
+def _log_y(ax) -> None:
+    """Logarithmic y axis whose tick labels need no glyph the Korean font lacks.
+
+    Matplotlib's default log labels are ``$\\mathdefault{10^{-2}}$``: the exponent's minus
+    sign (U+2212) is then drawn with the text font, and NanumGothic has none. Plain mathtext
+    ``$10^{-2}$`` is drawn with the DejaVu math font, which has it.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    if hi / lo >= 20:
+        def decade(v, _pos):
+            e = np.log10(v) if v > 0 else np.nan
+            return f"$10^{{{int(round(e))}}}$" if np.isfinite(e) and abs(e - round(e)) < 1e-9 else ""
+
+        ax.yaxis.set_major_formatter(FuncFormatter(decade))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+    else:
+        # Less than about a decade: label 1-2-5 steps with plain numbers instead.
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _as_items(results) -> list:
+    """Accept one result, a sequence of results or a ``{label: result}`` mapping."""
+    if isinstance(results, Mapping):
+        return [(str(k), v) for k, v in results.items()]
+    if isinstance(results, (list, tuple)):
+        return [(r.label, r) for r in results]
+    return [(results.label, results)]
+
+
+def _arrays(result, kind):
+    table = {
+        "activation": result.acts,
+        "preactivation": result.preacts,
+        "gradient": result.grad_preacts,
+        "activation_gradient": result.grad_acts,
+    }
+    if kind not in table:
+        raise ValueError(f"unknown kind {kind!r}; valid kinds are: {', '.join(table)}")
+    arrays = table[kind]
+    if arrays is None:
+        raise ValueError("the result holds no arrays; simulate with keep_arrays=True to plot histograms")
+    return arrays
+
+
+def _subsample(x: np.ndarray) -> np.ndarray:
+    flat = x.reshape(-1)
+    step = max(1, flat.size // _MAX_SAMPLES)
+    return flat[::step]
+
+
+def _std_of(result, quantity):
+    table = {
+        "activation": ("act_std", "act_std"),
+        "preactivation": ("preact_std", "preact_std"),
+        "gradient": ("grad_preact_std", "grad_preact_std"),
+        "activation_gradient": ("grad_act_std", "grad_act_std"),
+    }
+    if quantity not in table:
+        raise ValueError(f"unknown quantity {quantity!r}; valid quantities are: {', '.join(table)}")
+    return table[quantity]
+
+
+def plot_histograms(
+    result,
+    kinds: Sequence[str] | str = ("activation", "gradient"),
+    *,
+    layers: Sequence[int] | None = None,
+    bins: int = 50,
+    sharex: bool = True,
+    title: str | None = None,
+    color: str | None = None,
+):
+    """Histogram of every layer's values, one column per layer, one row per kind.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        From :func:`weightinit.simulate.simulate` with ``keep_arrays=True``.
+    kinds : str or sequence of str, default ("activation", "gradient")
+        Rows to draw: ``"activation"`` (A), ``"preactivation"`` (Z), ``"gradient"``
+        (∂L/∂Z) and ``"activation_gradient"`` (∂L/∂A).
+    layers : sequence of int, optional
+        Layer numbers (1-based) to show; by default every layer, or ten evenly spaced ones
+        when there are more than ten.
+    bins : int, default 50
+    sharex : bool, default True
+        One x range per row, taken from the widest layer, so that a layer whose values
+        shrink shows up as a narrow spike; with False every panel is scaled to its own data.
+    title : str, optional
+        Figure title; by default the activation and initializer.
+    color : str, optional
+        Bar colour (one colour per row by default).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Bar heights are fractions of the values of that layer (they sum to 1 per panel).
+
+    Notes
+    -----
+    For ReLU the exact zeros (about half of all values) would dwarf the rest, so the
+    activation row of a rectifier shows only A > 0 and says so; the fraction of zeros is in
+    :attr:`~weightinit.simulate.SimulationResult.inactive_frac`.
+    """
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    kinds = list(kinds)
+    if not kinds:
+        raise ValueError("kinds must name at least one row")
+    L = result.depth
+    if layers is None:
+        layers = list(range(1, L + 1)) if L <= 10 else sorted({int(round(v)) for v in np.linspace(1, L, 10)})
+    layers = [int(l) for l in layers]
+    for l in layers:
+        if not 1 <= l <= L:
+            raise ValueError(f"layer numbers must be in 1..{L}; got {l}")
+    if isinstance(bins, (bool, np.bool_)) or not isinstance(bins, (int, np.integer)) or bins < 1:
+        raise ValueError(f"bins must be a positive int; got {bins!r}")
+
+    ncols = len(layers)
+    fig, axes = _new_figure(len(kinds), ncols, figsize=(1.6 * ncols + 0.8, 2.0 * len(kinds) + 0.6), sharey="row")
+    palette = ["C0", "C1", "C2", "C3"]
+    positive_only = result.activation.is_rectifier
+    for r, kind in enumerate(kinds):
+        arrays = _arrays(result, kind)
+        data = []
+        for l in layers:
+            x = _subsample(arrays[l - 1])
+            if kind == "activation" and positive_only:
+                x = x[x > 0]
+            data.append(x)
+        row_range = None
+        if sharex:
+            finite = [x[np.isfinite(x)] for x in data]
+            lo = min((float(x.min()) for x in finite if x.size), default=-1.0)
+            hi = max((float(x.max()) for x in finite if x.size), default=1.0)
+            if kind in ("activation",) and result.activation.name == "tanh":
+                lo, hi = -1.0, 1.0
+            elif kind == "activation" and result.activation.name == "sigmoid":
+                lo, hi = 0.0, 1.0
+            elif not positive_only or kind != "activation":
+                m = max(abs(lo), abs(hi))
+                lo, hi = -m, m
+            if not hi > lo:
+                lo, hi = lo - 1.0, hi + 1.0
+            row_range = (lo, hi)
+        for c, (l, x) in enumerate(zip(layers, data)):
+            ax = axes[r, c]
+            x = x[np.isfinite(x)]
+            rng_ = row_range
+            if rng_ is None and x.size:
+                lo, hi = float(x.min()), float(x.max())
+                rng_ = (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+            if x.size:
+                counts, edges = np.histogram(x, bins=bins, range=rng_)
+                ax.stairs(counts / max(x.size, 1), edges, fill=True, color=color or palette[r % len(palette)])
+            ax.set_xlim(rng_ if rng_ is not None else (-1, 1))
+            ax.tick_params(labelsize=7)
+            ax.grid(False)
+            if r == 0:
+                ax.set_title(f"{l}층", fontsize=9)
+            std = (getattr(result, _std_of(result, kind)[0]))[l - 1]
+            ax.text(0.97, 0.95, f"σ={std:.2g}", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+        name = _HIST_TITLES[kind] + (" (A>0)" if kind == "activation" and positive_only else "")
+        axes[r, 0].set_ylabel(name, fontsize=9)
+    fig.suptitle(title if title is not None else f"{result.activation.label}, {result.label}", fontsize=11)
+    return fig
+
+
+def plot_std_vs_depth(
+    results,
+    quantity: str | Sequence[str] = "activation",
+    *,
+    theory: bool = True,
+    logy: bool = True,
+    title: str | None = None,
+    figsize=None,
+):
+    """Per-layer standard deviation against depth: simulation as markers, theory as lines.
+
+    Parameters
+    ----------
+    results : SimulationResult, sequence of them, or dict ``{label: SimulationResult}``
+        For instance the output of :func:`weightinit.simulate.compare`.
+    quantity : str or sequence of str, default "activation"
+        ``"activation"``, ``"preactivation"``, ``"gradient"`` (∂L/∂Z) or
+        ``"activation_gradient"`` (∂L/∂A); several give side-by-side panels.
+    theory : bool, default True
+        Draw :meth:`SimulationResult.theory` as a dashed line of the same colour.
+    logy : bool, default True
+        Logarithmic y axis (vanishing and exploding signals are straight lines on it).
+    title : str, optional
+    figsize : tuple, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    quantities = [quantity] if isinstance(quantity, str) else list(quantity)
+    if not quantities:
+        raise ValueError("quantity must name at least one panel")
+    for q in quantities:
+        _std_of(None, q)
+    items = _as_items(results)
+    if not items:
+        raise ValueError("results is empty")
+    fig, axes = _new_figure(1, len(quantities), figsize=figsize or (4.6 * len(quantities) + 0.6, 3.6))
+    for ax, q in zip(axes[0], quantities):
+        sim_attr, th_attr = _std_of(None, q)
+        for i, (label, res) in enumerate(items):
+            colour = f"C{i % 10}"
+            y = np.asarray(getattr(res, sim_attr), dtype=float)
+            ax.plot(res.layers, y, "o", color=colour, ms=4, label=label)
+            if theory:
+                prof = res.theory()
+                ax.plot(prof.layers, getattr(prof, th_attr), "--", color=colour, lw=1.2)
+        if logy:
+            _log_y(ax)
+        ax.set_xlabel("층")
+        ax.set_ylabel(QUANTITY_LABELS[q])
+        depth = max(res.depth for _, res in items)
+        ax.set_xticks(np.unique(np.linspace(1, depth, min(depth, 10)).round().astype(int)))
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if theory:
+        from matplotlib.lines import Line2D
+
+        handles = handles + [
+            Line2D([], [], ls="none", marker="o", color="0.3", ms=4),
+            Line2D([], [], ls="--", color="0.3"),
+        ]
+        labels = labels + ["시뮬레이션", "이론 (점화식)"]
+    axes[0, -1].legend(handles, labels, fontsize=8, loc="best")
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    else:
+        _, first = items[0]
+        fig.suptitle(f"{first.activation.label}, 폭 {first.widths[1]}, 깊이 {first.depth}", fontsize=11)
+    return fig
+
+
+def plot_loss_curves(
+    results,
+    *,
+    which: str = "eval",
+    logy: bool = True,
+    accuracy: bool = False,
+    reference: float | None = None,
+    title: str | None = None,
+    figsize=None,
+):
+    """Loss (and optionally accuracy) against training step, one line per run.
+
+    Parameters
+    ----------
+    results : TrainResult, sequence, dict ``{label: TrainResult}`` or dict of lists
+        A value that is a list of runs (e.g. several seeds) draws each run thinly in the same
+        colour, labelled once.
+    which : {"eval", "batch"}, default "eval"
+        ``"eval"``: loss on the whole training set at the evaluation steps; ``"batch"``: the
+        mini-batch loss of every step.
+    logy : bool, default True
+    accuracy : bool, default False
+        Add a second panel with the accuracy.
+    reference : float, optional
+        Draw a horizontal dotted line there, e.g. ``numpy.log(2)`` for the loss of a
+        two-class model that has learnt nothing.
+    title : str, optional
+    figsize : tuple, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if which not in ("eval", "batch"):
+        raise ValueError(f"which must be 'eval' or 'batch'; got {which!r}")
+    if isinstance(results, Mapping):
+        items = [(str(k), v if isinstance(v, (list, tuple)) else [v]) for k, v in results.items()]
+    elif isinstance(results, (list, tuple)):
+        items = [(r.label, [r]) for r in results]
+    else:
+        items = [(results.label, [results])]
+    if not items:
+        raise ValueError("results is empty")
+    ncols = 2 if accuracy else 1
+    fig, axes = _new_figure(1, ncols, figsize=figsize or (4.8 * ncols + 0.6, 3.6))
+    for i, (label, runs) in enumerate(items):
+        colour = f"C{i % 10}"
+        for j, run in enumerate(runs):
+            if which == "eval":
+                x, loss, acc = run.eval_steps, run.eval_loss, run.eval_accuracy
+            else:
+                x = np.arange(1, len(run.loss) + 1)
+                loss, acc = run.loss, run.accuracy
+            lw = 1.6 if len(runs) == 1 else 1.0
+            axes[0, 0].plot(x, loss, color=colour, lw=lw, alpha=1.0 if len(runs) == 1 else 0.8,
+                            label=label if j == 0 else None)
+            if accuracy:
+                axes[0, 1].plot(x, acc, color=colour, lw=lw, alpha=1.0 if len(runs) == 1 else 0.8)
+    if reference is not None:
+        axes[0, 0].axhline(reference, color="0.4", ls=":", lw=1)
+    if logy:
+        _log_y(axes[0, 0])
+    axes[0, 0].set_xlabel("반복 횟수")
+    axes[0, 0].set_ylabel("손실")
+    axes[0, 0].legend(fontsize=8)
+    if accuracy:
+        axes[0, 1].set_xlabel("반복 횟수")
+        axes[0, 1].set_ylabel("정확도")
+        axes[0, 1].set_ylim(0, 1.02)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, title: str | None = None):
+    """Norm of each layer's weight gradient at chosen training steps.
+
+    Parameters
+    ----------
+    result : TrainResult, or dict ``{label: TrainResult}``
+    steps : sequence of int, default (0,)
+        Steps (0-based) to show; step 0 is the gradient at initialization.
+    logy : bool, default True
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    items = list(result.items()) if isinstance(result, Mapping) else [(result.label, result)]
+    fig, axes = _new_figure(1, 1)
+    ax = axes[0, 0]
+    styles = ["-", "--", ":", "-."]
+    for i, (label, run) in enumerate(items):
+        n_steps = run.grad_norms.shape[0]
+        for j, s in enumerate(steps):
+            if not 0 <= s < n_steps:
+                raise ValueError(f"step {s} is outside 0..{n_steps - 1}")
+            layer_no = np.arange(1, run.grad_norms.shape[1] + 1)
+            suffix = f" ({s}회)" if len(steps) > 1 else ""
+            ax.plot(layer_no, run.grad_norms[s], styles[j % 4], marker="o", ms=3, color=f"C{i % 10}",
+                    label=f"{label}{suffix}")
+    if logy:
+        _log_y(ax)
+    ax.set_xlabel("층")
+    ax.set_ylabel("가중치 기울기의 노름")
+    ax.legend(fontsize=8)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
