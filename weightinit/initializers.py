@@ -30,19 +30,16 @@ initializer                 distribution    scale        :math:`n`
 ``pytorch_default_uniform`` uniform         1/3          fan_in
 =========================== =============== ============ ==================================
 
-Array layout
-------------
-Shapes follow PyTorch by default, ``layout="torch"``: ``(out, in, *kernel)``, so a dense layer
-computing :math:`W a` has ``W.shape == (n_out, n_in)``. Keras and JAX/Flax store kernels as
-``(*kernel, in, out)``; pass ``layout="keras"`` for that. The layout only decides which axes
-are counted as fan-in and fan-out; the numbers drawn for a given law do not depend on it. The
-Keras/JAX-named initializers also default to ``layout="torch"`` so that the whole library uses
-one convention; pass ``layout="keras"`` explicitly to reproduce a Keras or JAX kernel shape.
+**Array layout.** Shapes follow PyTorch by default, ``layout="torch"``: ``(out, in, *kernel)``,
+so a dense layer computing :math:`W a` has ``W.shape == (n_out, n_in)``. Keras and JAX/Flax
+store kernels as ``(*kernel, in, out)``; pass ``layout="keras"`` for that. The layout decides
+which axes count as fan-in and fan-out (and, for :func:`orthogonal`, how the kernel is
+flattened to a matrix). The Keras/JAX-named initializers also default to ``layout="torch"`` so
+that the whole library uses one convention; pass ``layout="keras"`` explicitly to reproduce a
+Keras or JAX kernel shape.
 
-Randomness
-----------
-Every sampler takes ``rng`` (SPEC 7): ``None`` for fresh entropy, an int seed for a
-reproducible result (the same array on every call), or a :class:`numpy.random.Generator`,
+**Randomness.** Every sampler takes ``rng`` (SPEC 7): ``None`` for fresh entropy, an int seed for a
+reproducible result (the same array on every call), or a ``numpy.random.Generator``,
 which is advanced by the call. No global random state is used.
 """
 
@@ -117,10 +114,10 @@ def compute_fans(shape, layout="torch"):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         At least two non-negative dimensions. With ``layout="torch"`` this is
         ``(out, in, *kernel)``; with ``layout="keras"`` it is ``(*kernel, in, out)``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         Which axes hold the input and output channels.
 
     Returns
@@ -172,7 +169,7 @@ def calculate_gain(nonlinearity, param=None):
         One of ``"linear"``, ``"conv1d"``, ``"conv2d"``, ``"conv3d"``,
         ``"conv_transpose1d"``, ``"conv_transpose2d"``, ``"conv_transpose3d"``, ``"sigmoid"``,
         ``"tanh"``, ``"relu"``, ``"leaky_relu"``, ``"selu"``.
-    param : float, optional
+    param : float or None, default ``None``
         Negative slope :math:`s` of ``"leaky_relu"`` (0.01 when ``None``). Ignored, as in
         PyTorch, for every other nonlinearity.
 
@@ -445,12 +442,6 @@ def _draw(law, rng, dtype):
 # public initializers
 # --------------------------------------------------------------------------------------------
 
-_RNG_DTYPE_DOC = """rng : None, int or numpy.random.Generator, optional
-        Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
-        is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
-        Precision of the result; the draws are made directly in it."""
-
 
 def variance_scaling(
     shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch", rng=None, dtype=np.float64
@@ -461,14 +452,14 @@ def variance_scaling(
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    scale : float, default 1.0
+    scale : float, default ``1.0``
         Positive multiplier of the variance (1 for Glorot/LeCun, 2 for He).
-    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+    mode : ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``, default ``"fan_in"``
         Which :math:`n` divides ``scale``: :math:`n_\text{in}`, :math:`n_\text{out}` or
         :math:`(n_\text{in} + n_\text{out})/2`.
-    distribution : {"truncated_normal", "normal", "uniform"}, default "truncated_normal"
+    distribution : ``"truncated_normal"``, ``"normal"`` or ``"uniform"``, default ``"truncated_normal"``
         Law of the entries, always with mean 0 and variance :math:`v = \text{scale}/n`:
 
         * ``"normal"``: :math:`\mathcal N(0, v)`;
@@ -478,18 +469,18 @@ def variance_scaling(
           :math:`[-2\sigma, 2\sigma]` with :math:`\sigma = \sqrt{v} / 0.87962566103423978`.
           The constant is the standard deviation of a standard normal truncated to
           :math:`[-2, 2]`, so the variance after truncation is exactly :math:`v`.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         ``"torch"`` reads ``shape`` as ``(out, in, *kernel)``, ``"keras"`` as
         ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -532,20 +523,20 @@ def random_normal(shape, std, *, rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions.
     std : float
         Positive standard deviation :math:`\sigma`. It does not depend on the layer size, which
         is the weakness of this scheme.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -569,19 +560,19 @@ def random_uniform(shape, a, *, rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions.
     a : float
         Positive half-width of the interval.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -608,21 +599,21 @@ def truncated_normal(shape, std=1.0, *, bound=2.0, rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions.
-    std : float, default 1.0
+    std : float, default ``1.0``
         Positive standard deviation of the normal law *before* truncation.
-    bound : float, default 2.0
+    bound : float, default ``2.0``
         Positive truncation point in units of ``std``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -666,21 +657,21 @@ def xavier_uniform(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float6
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    gain : float, default 1.0
+    gain : float, default ``1.0``
         Positive factor on the standard deviation, e.g. ``calculate_gain("tanh")``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape`` (PyTorch itself only knows ``"torch"``).
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -718,21 +709,21 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    gain : float, default 1.0
+    gain : float, default ``1.0``
         Positive factor on the standard deviation.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -763,34 +754,33 @@ def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, l
     .. math::
 
        \text{std} = \frac{\text{gain}}{\sqrt{n}}, \qquad \text{bound} = \sqrt{3}\,\text{std},
-       \qquad \text{gain} = \texttt{calculate\_gain}(\text{nonlinearity}, a),
 
-    where :math:`n` is the fan chosen by ``mode``.
+    where gain is ``calculate_gain(nonlinearity, a)`` and :math:`n` is the fan chosen by ``mode``.
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    a : float, default 0.0
+    a : float, default ``0.0``
         Negative slope of the leaky ReLU that follows the layer. Used only when
         ``nonlinearity="leaky_relu"`` (ignored otherwise, as in PyTorch); the default
         ``a=0`` with ``"leaky_relu"`` is plain ReLU, gain :math:`\sqrt2`.
-    mode : {"fan_in", "fan_out"}, default "fan_in"
+    mode : ``"fan_in"`` or ``"fan_out"``, default ``"fan_in"``
         ``"fan_in"`` preserves the variance of activations in the forward pass, ``"fan_out"``
         that of gradients in the backward pass.
-    nonlinearity : str, default "leaky_relu"
+    nonlinearity : str, default ``"leaky_relu"``
         Any name accepted by :func:`calculate_gain`.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -826,30 +816,31 @@ def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, la
 
     .. math::
 
-       \text{std} = \frac{\text{gain}}{\sqrt{n}}, \qquad
-       \text{gain} = \texttt{calculate\_gain}(\text{nonlinearity}, a).
+       \text{std} = \frac{\text{gain}}{\sqrt{n}},
+
+    where gain is ``calculate_gain(nonlinearity, a)`` and :math:`n` is the fan chosen by ``mode``.
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    a : float, default 0.0
+    a : float, default ``0.0``
         Negative slope of the leaky ReLU; used only with ``nonlinearity="leaky_relu"``.
-    mode : {"fan_in", "fan_out"}, default "fan_in"
+    mode : ``"fan_in"`` or ``"fan_out"``, default ``"fan_in"``
         Fan :math:`n` used in the formula.
-    nonlinearity : str, default "leaky_relu"
+    nonlinearity : str, default ``"leaky_relu"``
         Any name accepted by :func:`calculate_gain`.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -879,20 +870,20 @@ def glorot_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -916,20 +907,20 @@ def glorot_normal(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -953,20 +944,20 @@ def he_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     References
@@ -987,20 +978,20 @@ def he_normal(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -1023,20 +1014,20 @@ def lecun_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -1061,20 +1052,20 @@ def lecun_normal(shape, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         The library-wide default is PyTorch's ``(out, in, *kernel)``; pass ``"keras"`` for a
         Keras/JAX kernel ``(*kernel, in, out)``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -1103,19 +1094,19 @@ def pytorch_default_uniform(shape, *, layout="torch", rng=None, dtype=np.float64
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws are made directly in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Notes
@@ -1145,21 +1136,21 @@ def orthogonal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64):
 
     Parameters
     ----------
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
-    gain : float, default 1.0
+    gain : float, default ``1.0``
         Positive multiplier of the matrix.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How the kernel is flattened to a matrix.
-    rng : None, int or numpy.random.Generator, optional
+    rng : None, int or ``numpy.random.Generator``, default ``None``
         Source of randomness (SPEC 7). An int gives the same array on every call; a Generator
         is advanced.
-    dtype : numpy.float32 or numpy.float64, default numpy.float64
+    dtype : ``numpy.float32`` or ``numpy.float64``, default ``numpy.float64``
         Precision of the result; the draws and the QR factorisation are made in it.
 
     Returns
     -------
-    numpy.ndarray
+    ``numpy.ndarray``
         A new array of shape ``shape`` and dtype ``dtype``.
 
     Raises
@@ -1230,7 +1221,7 @@ def get_initializer(name):
 
     Returns
     -------
-    callable
+    ``callable``
         The public function, e.g. ``get_initializer("he_normal") is he_normal``.
 
     Raises
@@ -1250,9 +1241,9 @@ def init_variance(name, shape, *, layout="torch", **kwargs):
     ----------
     name : str
         One of :data:`INITIALIZER_NAMES`.
-    shape : sequence of int
+    shape : tuple of int
         Shape of the weight array.
-    layout : {"torch", "keras"}, default "torch"
+    layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``. Checked but irrelevant for the fixed-scale
         initializers ``random_normal``, ``random_uniform`` and ``truncated_normal``.
     **kwargs
