@@ -40,13 +40,15 @@ _HIST_TITLES = {
 _MAX_SAMPLES = 200_000  # histogram at most this many values per layer: the shape is the same
 
 
-def _new_figure(nrows=1, ncols=1, *, figsize=None, **kwargs):
+def _new_figure(nrows=1, ncols=1, *, figsize=None, fig=None, **kwargs):
+    """A new constrained-layout Figure, or ``fig`` (a Figure or SubFigure) to draw into."""
     from matplotlib.figure import Figure
 
     from .style import use_korean_style
 
     use_korean_style()
-    fig = Figure(figsize=figsize, layout="constrained")
+    if fig is None:
+        fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
     return fig, axes
 
@@ -127,6 +129,7 @@ def plot_histograms(
     sharex: bool = True,
     title: str | None = None,
     color: str | None = None,
+    fig=None,
 ):
     """Histogram of every layer's values, one column per layer, one row per kind.
 
@@ -148,6 +151,8 @@ def plot_histograms(
         Figure title; by default the activation and initializer.
     color : str, optional
         Bar colour (one colour per row by default).
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        Draw into this (empty) figure instead of a new one.
 
     Returns
     -------
@@ -176,7 +181,9 @@ def plot_histograms(
         raise ValueError(f"bins must be a positive int; got {bins!r}")
 
     ncols = len(layers)
-    fig, axes = _new_figure(len(kinds), ncols, figsize=(1.6 * ncols + 0.8, 2.0 * len(kinds) + 0.6), sharey="row")
+    fig, axes = _new_figure(
+        len(kinds), ncols, figsize=(1.6 * ncols + 0.8, 2.0 * len(kinds) + 0.6), fig=fig, sharey="row"
+    )
     palette = ["C0", "C1", "C2", "C3"]
     positive_only = result.activation.is_rectifier
     for r, kind in enumerate(kinds):
@@ -233,6 +240,8 @@ def plot_std_vs_depth(
     logy: bool = True,
     title: str | None = None,
     figsize=None,
+    fig=None,
+    vertical: bool = False,
 ):
     """Per-layer standard deviation against depth: simulation as markers, theory as lines.
 
@@ -249,6 +258,10 @@ def plot_std_vs_depth(
         Logarithmic y axis (vanishing and exploding signals are straight lines on it).
     title : str, optional
     figsize : tuple, optional
+    fig : matplotlib.figure.Figure or SubFigure, optional
+        Draw into this (empty) figure instead of a new one.
+    vertical : bool, default False
+        Stack several panels vertically instead of side by side.
 
     Returns
     -------
@@ -262,7 +275,12 @@ def plot_std_vs_depth(
     items = _as_items(results)
     if not items:
         raise ValueError("results is empty")
-    fig, axes = _new_figure(1, len(quantities), figsize=figsize or (4.6 * len(quantities) + 0.6, 3.6))
+    k = len(quantities)
+    if vertical:
+        fig, axes = _new_figure(k, 1, figsize=figsize or (4.6, 3.2 * k + 0.4), fig=fig, sharex=True)
+    else:
+        fig, axes = _new_figure(1, k, figsize=figsize or (4.6 * k + 0.6, 3.6), fig=fig)
+    axes = axes.reshape(1, -1)
     for ax, q in zip(axes[0], quantities):
         sim_attr, th_attr = _std_of(None, q)
         for i, (label, res) in enumerate(items):
@@ -274,7 +292,8 @@ def plot_std_vs_depth(
                 ax.plot(prof.layers, getattr(prof, th_attr), "--", color=colour, lw=1.2)
         if logy:
             _log_y(ax)
-        ax.set_xlabel("층")
+        if not vertical or ax is axes[0, -1]:
+            ax.set_xlabel("층")
         ax.set_ylabel(QUANTITY_LABELS[q])
         depth = max(res.depth for _, res in items)
         ax.set_xticks(np.unique(np.linspace(1, depth, min(depth, 10)).round().astype(int)))
