@@ -1,0 +1,498 @@
+"""Tests of the nbgrader coursework (scripts/coursework.py, assignments/source/) and of the
+student-edition Sphinx extension (_ext/student_edition.py).
+
+One release and one autograde run of four submissions (correct, partial, broken, untouched) are
+shared by the tests through module-scoped fixtures. Expected scores are computed from the points
+written in the assignment's nbgrader metadata, never copied from the grader's output.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "scripts" / "coursework.py"
+SOURCE_MD = REPO / "assignments" / "source" / "weight_init.md"
+ASSIGNMENT = "weight_init"
+CELL_TIMEOUT = 8  # seconds per cell while grading in these tests
+PYTHON = sys.executable
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def load_coursework():
+    spec = importlib.util.spec_from_file_location("coursework", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+cw = load_coursework()
+
+
+def run_script(*args, workdir: Path, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [PYTHON, str(SCRIPT), "--workdir", str(workdir), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"coursework.py {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def read_notebook(path: Path):
+    import nbformat
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return nbformat.read(path, as_version=4)
+
+
+def write_notebook(nb, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        nbformat.write(nb, path)
+
+
+def grade_id(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def strip_markers(source: str) -> str:
+    """What a student who wrote the instructor's solution would have typed."""
+    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
+                     and "### END SOLUTION" not in line)
+
+
+def make_submission(release_nb, source_nb, solved_tasks, replace=None):
+    """A copy of the student release with the solution cells of ``solved_tasks`` filled in
+    from the instructor's source, and the cells named in ``replace`` given other code."""
+    replace = replace or {}
+    solutions = {grade_id(c): c.source for c in source_nb.cells if grade_id(c)}
+    nb = copy.deepcopy(release_nb)
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid in replace:
+            cell.source = replace[gid]
+        elif gid and cell.metadata["nbgrader"].get("solution") and cw.task_of(gid) in solved_tasks:
+            cell.source = strip_markers(solutions[gid])
+    return nb
+
+
+def sha256_tree(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def source_nb():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cw.build_source_notebook(SOURCE_MD)
+
+
+@pytest.fixture(scope="module")
+def points(source_nb):
+    return cw.task_points(source_nb)
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("course")
+    start = time.monotonic()
+    handout = workdir.parent / f"{workdir.name}-handout"
+    proc = run_script("release", "--timeout", CELL_TIMEOUT, "--out", handout, workdir=workdir)
+    elapsed = time.monotonic() - start
+    print(f"\nrelease took {elapsed:.1f} s")
+    release_nb_path = workdir / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert release_nb_path.is_file(), proc.stdout
+    return workdir, release_nb_path, handout
+
+
+@pytest.fixture(scope="module")
+def submissions(released, source_nb, tmp_path_factory):
+    """SUBMISSIONS/<student>/weight_init.ipynb for four students."""
+    _, release_nb_path, _ = released
+    release_nb = read_notebook(release_nb_path)
+    all_tasks = set(cw.task_points(source_nb))
+    root = tmp_path_factory.mktemp("submissions")
+    plans = {
+        "correct": make_submission(release_nb, source_nb, all_tasks),
+        "partial": make_submission(release_nb, source_nb, {"task1", "task2", "task3"}),
+        "broken": make_submission(
+            release_nb,
+            source_nb,
+            all_tasks - {"task6"},
+            replace={
+                "task1_solution": "raise RuntimeError('student code crashes here')",
+                "task2_solution": "while True:\n    pass",
+            },
+        ),
+        "untouched": release_nb,
+    }
+    for student, nb in plans.items():
+        write_notebook(nb, root / student / f"{ASSIGNMENT}.ipynb")
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded(released, submissions, tmp_path_factory):
+    workdir, _, _ = released
+    before = sha256_tree(submissions)
+    start = time.monotonic()
+    proc = run_script("autograde", submissions, "--timeout", CELL_TIMEOUT, workdir=workdir)
+    elapsed = time.monotonic() - start
+    print(f"\nautograde of {len(before)} submissions took {elapsed:.1f} s")
+    after = sha256_tree(submissions)
+    csv_path = tmp_path_factory.mktemp("grades") / "grades.csv"
+    run_script("export", csv_path, workdir=workdir)
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return {"workdir": workdir, "before": before, "after": after, "rows": rows, "csv": csv_path,
+            "elapsed": elapsed, "stdout": proc.stdout}
+
+
+# --------------------------------------------------------------------------- the source text
+
+
+def test_source_has_at_least_six_tasks_with_points(points, source_nb):
+    assert len(points) >= 6
+    assert all(value > 0 for value in points.values())
+    manual = [c for c in source_nb.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert manual, "one task must be a hand-graded Markdown answer"
+    hidden = [grade_id(c) for c in source_nb.cells if "### BEGIN HIDDEN TESTS" in c.source]
+    assert {cw.task_of(g) for g in hidden} >= set(points) - {cw.task_of(grade_id(manual[0]))}
+
+
+def test_converter_rejects_duplicate_grade_ids(tmp_path):
+    text = SOURCE_MD.read_text(encoding="utf-8").replace("grade_id: task1_visible", "grade_id: task1_hidden")
+    broken = tmp_path / "dup.md"
+    broken.write_text(text, encoding="utf-8")
+    with pytest.raises(cw.CourseworkError, match="duplicate grade_id 'task1_hidden'"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cw.build_source_notebook(broken)
+
+
+def test_instructor_solutions_pass_their_own_tests_in_process(source_nb):
+    """Fast check without nbgrader: the source notebook runs top to bottom without error."""
+    namespace: dict = {}
+    for cell in source_nb.cells:
+        if cell.cell_type == "code":
+            exec(compile(cell.source, grade_id(cell) or "cell", "exec"), namespace)
+
+
+@pytest.mark.parametrize(
+    "grade_cell, wrong_line, mistaken_line",
+    [
+        ("task1_solution", "second_moment = np.mean(a**2)", "second_moment = np.var(a)"),
+        ("task2_solution", "return math.sqrt(6.0 / (n_in + n_out))", "return math.sqrt(2.0 / (n_in + n_out))"),
+        ("task2_solution", "return math.sqrt(2.0 / (n_in + n_out))", "return 2.0 / (n_in + n_out)"),
+        ("task3_solution", "return math.sqrt(6.0 / n_in)", "return math.sqrt(2.0 / n_in)"),
+        ("task3_solution", "bound = he_uniform_bound(n_in)", "bound = he_uniform_bound(n_out)"),
+        ("task3_solution", "return math.sqrt(2.0 / n_in)", "return 2.0 / n_in"),
+        ("task3_solution", "rng = np.random.default_rng(rng)\n    bound = he_uniform_bound",
+         "rng = np.random\n    bound = he_uniform_bound"),
+        ("task4_solution", "ratio = rms[-1] / rms_in", "ratio = rms[-1] / rms[0]"),
+        ("task4_solution", "w = rng.normal(0.0, sigma, size=(n, n))", "w = rng.normal(0.0, sigma**2, size=(n, n))"),
+        ("task5_solution", "receptive_field = int(np.prod(shape[2:])) if len(shape) > 2 else 1",
+         "receptive_field = 1"),
+        ("task5_solution", "math.sqrt(2.0 / ((1.0 + negative_slope**2) * fan_in))",
+         "math.sqrt(2.0 / ((1.0 + negative_slope) * fan_in))"),
+    ],
+)
+def test_hidden_tests_catch_common_mistakes(source_nb, grade_cell, wrong_line, mistaken_line):
+    """Each mistake passes or fails the visible test, but the hidden test of its task fails."""
+    task = cw.task_of(grade_cell)
+    namespace: dict = {}
+    for cell in source_nb.cells:
+        gid = grade_id(cell)
+        if cell.cell_type != "code" or (gid and cw.task_of(gid) not in (None, task) and gid != "setup"):
+            continue
+        code = cell.source
+        if gid == grade_cell:
+            assert wrong_line in code, "the test's premise no longer matches the solution"
+            code = code.replace(wrong_line, mistaken_line)
+        if gid == f"{task}_hidden":
+            with pytest.raises(Exception):
+                exec(compile(code, gid, "exec"), namespace)
+            return
+        if gid == f"{task}_visible":
+            try:
+                exec(compile(code, gid, "exec"), namespace)
+            except AssertionError:
+                pass
+            continue
+        exec(compile(code, gid or "cell", "exec"), namespace)
+    raise AssertionError(f"no hidden test cell for {task}")
+
+
+# --------------------------------------------------------------------------- the release
+
+
+def solution_and_hidden_lines(source_nb) -> list[str]:
+    """Non-trivial lines that occur only inside solution regions, model answers or hidden tests."""
+    inside, outside = [], set()
+    for cell in source_nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        lines = cell.source.splitlines()
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            inside += lines
+            continue
+        region = None
+        for line in lines:
+            if "### BEGIN SOLUTION" in line or "### BEGIN HIDDEN TESTS" in line:
+                region = line
+            elif "### END SOLUTION" in line or "### END HIDDEN TESTS" in line:
+                region = None
+            elif region:
+                inside.append(line)
+            else:
+                outside.add(line.strip())
+    return sorted({line.strip() for line in inside if len(line.strip()) >= 8} - outside)
+
+
+def test_release_contains_no_solution_and_no_hidden_test(released, source_nb):
+    _, release_nb_path, _ = released
+    text = release_nb_path.read_text(encoding="utf-8")
+    release_nb = read_notebook(release_nb_path)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "모범 답안"):
+        assert marker not in text
+    secret = solution_and_hidden_lines(source_nb)
+    assert len(secret) > 60, "the search must cover the solutions and hidden tests"
+    # a secret line may not occur anywhere in the code, nor as a line of the Markdown (the
+    # instructions quote `np.random.default_rng(rng)` inside a sentence on purpose)
+    code = "\n".join(cell.source for cell in release_nb.cells if cell.cell_type == "code")
+    lines = {line.strip() for cell in release_nb.cells for line in cell.source.splitlines()}
+    leaked = [line for line in secret if line in code or line in lines]
+    assert not leaked, f"release contains solution or hidden-test lines: {leaked[:5]}"
+    # every graded code task is a stub the student has to fill
+    stubs = [c for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+    assert stubs and all("raise NotImplementedError()" in c.source for c in stubs)
+    assert all(not c.get("outputs") for c in release_nb.cells if c.cell_type == "code")
+
+
+def test_release_keeps_visible_tests_and_points(released, source_nb):
+    _, release_nb_path, _ = released
+    release_nb = read_notebook(release_nb_path)
+    release_points = cw.task_points(release_nb)
+    assert release_points == cw.task_points(source_nb)
+    visible = {grade_id(c): c.source for c in release_nb.cells if (grade_id(c) or "").endswith("_visible")}
+    source_visible = {grade_id(c): c.source for c in source_nb.cells if (grade_id(c) or "").endswith("_visible")}
+    assert visible == source_visible and len(visible) >= 5
+
+
+def test_release_is_copied_to_the_handout_folder(released):
+    _, release_nb_path, handout = released
+    assert sorted(p.name for p in handout.iterdir()) == [f"{ASSIGNMENT}.ipynb"]
+    assert (handout / f"{ASSIGNMENT}.ipynb").read_bytes() == release_nb_path.read_bytes()
+
+
+def test_workdir_inside_sources_is_refused(tmp_path):
+    proc = run_script("release", workdir=REPO / "assignments" / "build", check=False)
+    assert proc.returncode == 2 and "must not be inside the sources" in proc.stderr
+    assert not (REPO / "assignments" / "build").exists()
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def test_grading_never_modifies_or_loses_submissions(graded):
+    assert graded["before"] == graded["after"]
+    assert len(graded["before"]) == 4
+
+
+def test_instructor_solution_gets_full_automatic_marks(graded, points, source_nb):
+    row = graded["rows"]["correct"]
+    manual_tasks = {cw.task_of(grade_id(c)) for c in source_nb.cells
+                    if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")}
+    for task, maximum in points.items():
+        if task in manual_tasks:
+            assert row[task] == "", "a written answer waits for the instructor"
+        else:
+            assert float(row[task]) == maximum, task
+    assert row["pending_manual"].split() == sorted(manual_tasks)
+    assert float(row["total"]) == sum(v for t, v in points.items() if t not in manual_tasks)
+    assert float(row["max_total"]) == sum(points.values())
+
+
+def test_untouched_release_gets_zero(graded, points):
+    row = graded["rows"]["untouched"]
+    assert row["status"] == "ok"
+    assert all(float(row[task]) == 0 for task in points)
+    assert float(row["total"]) == 0 and row["pending_manual"] == ""
+
+
+def test_crash_and_infinite_loop_cost_only_their_tasks(graded, points):
+    row = graded["rows"]["broken"]
+    assert row["status"] == "ok"
+    assert float(row["task1"]) == 0  # its cell raises
+    assert float(row["task2"]) == 0  # its cell loops until the per-cell timeout
+    for task in ("task3", "task4", "task5"):
+        assert float(row[task]) == points[task]
+    assert float(row["total"]) == points["task3"] + points["task4"] + points["task5"]
+    # the loop cost one cell timeout, not the whole notebook limit
+    assert graded["elapsed"] < 4 * CELL_TIMEOUT + 120
+
+
+def test_end_to_end_grade_table(graded, points):
+    rows = graded["rows"]
+    tasks = list(points)
+    with open(graded["csv"], newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+    assert header == ["student_id", *tasks, "total", "max_total", "pending_manual", "status"]
+    assert set(rows) == {"correct", "partial", "broken", "untouched"}
+    expected_totals = {
+        "correct": sum(points[t] for t in tasks if t != "task6"),
+        "partial": points["task1"] + points["task2"] + points["task3"],
+        "broken": points["task3"] + points["task4"] + points["task5"],
+        "untouched": 0,
+    }
+    assert {s: float(r["total"]) for s, r in rows.items()} == expected_totals
+    partial = rows["partial"]
+    assert [float(partial[t]) for t in tasks] == [points["task1"], points["task2"], points["task3"], 0, 0, 0]
+
+
+def test_manual_grade_completes_the_total(graded, points, tmp_path):
+    workdir = graded["workdir"]
+    run_script("manual-grade", "correct", "task6_derivation", points["task6"], workdir=workdir)
+    proc = run_script("manual-grade", "correct", "task6_derivation", points["task6"] + 1, workdir=workdir, check=False)
+    assert proc.returncode == 2 and "between 0 and" in proc.stderr
+    csv_path = tmp_path / "after_manual.csv"
+    run_script("export", csv_path, workdir=workdir)
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        row = {r["student_id"]: r for r in csv.DictReader(handle)}["correct"]
+    assert float(row["total"]) == sum(points.values()) == float(row["max_total"])
+    assert row["pending_manual"] == ""
+
+
+def test_malformed_and_missing_submissions_are_reported(released, tmp_path):
+    workdir, release_nb_path, _ = released
+    folder = tmp_path / "subs"
+    (folder / "kim").mkdir(parents=True)
+    (folder / "kim" / f"{ASSIGNMENT}.ipynb").write_text("{ this is not json", encoding="utf-8")
+    (folder / "lee").mkdir()
+    (folder / "lee" / "homework.ipynb").write_text(release_nb_path.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "park").mkdir()
+    nb = read_notebook(release_nb_path)
+    nb.cells = [c for c in nb.cells if grade_id(c) != "task4_hidden"]
+    write_notebook(nb, folder / "park" / f"{ASSIGNMENT}.ipynb")
+    (folder / "stray.ipynb").write_text("{}", encoding="utf-8")
+    before = sha256_tree(folder)
+    proc = run_script("autograde", folder, workdir=workdir, check=False)
+    assert proc.returncode == 1
+    assert re.search(r"kim/weight_init\.ipynb: not a notebook \(invalid JSON", proc.stderr)
+    assert re.search(r"lee/weight_init\.ipynb: missing \(homework\.ipynb found\)", proc.stderr)
+    assert re.search(r"park/weight_init\.ipynb: cells of the assignment were deleted.*task4_hidden", proc.stderr)
+    assert "expected a folder per student" in proc.stderr
+    assert "0 graded" in proc.stdout
+    assert sha256_tree(folder) == before
+
+    missing = run_script("autograde", tmp_path / "nowhere", workdir=workdir, check=False)
+    assert missing.returncode == 2 and "submissions folder not found" in missing.stderr
+    not_released = run_script("export", tmp_path / "x.csv", workdir=tmp_path / "empty", check=False)
+    assert not_released.returncode == 2 and "run `coursework.py release` first" in not_released.stderr
+
+
+# --------------------------------------------------------------------------- student edition
+
+
+SPHINX_CONF = """
+import sys
+sys.path.insert(0, {ext_dir!r})
+extensions = ["myst_parser", "sphinx_exercise", "student_edition"]
+myst_enable_extensions = ["colon_fence", "dollarmath"]
+exclude_patterns = ["_build"]
+"""
+
+SPHINX_INDEX = """
+# Exercises
+
+```{exercise} Sum of variances
+:label: ex-one
+
+EXERCISE-ONE-TEXT
+```
+
+```{solution} ex-one
+SOLUTION-ONE-TEXT
+```
+
+```{exercise} Uniform variance
+:label: ex-two
+
+EXERCISE-TWO-TEXT
+```
+
+```{solution-start} ex-two
+```
+
+GATED-SOLUTION-TEXT
+
+```python
+print("GATED-SOLUTION-CODE")
+```
+
+```{solution-end}
+```
+
+AFTER-SOLUTIONS-TEXT
+"""
+
+
+def build_tiny_book(tmp_path: Path, student: bool) -> str:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(SPHINX_CONF.format(ext_dir=str(REPO / "_ext")), encoding="utf-8")
+    (src / "index.md").write_text(SPHINX_INDEX, encoding="utf-8")
+    env = dict(os.environ)
+    env.pop("WEIGHTINIT_EDITION", None)
+    if student:
+        env["WEIGHTINIT_EDITION"] = "student"
+    proc = subprocess.run(
+        [PYTHON, "-m", "sphinx", "-b", "html", "-W", "-q", "-E", str(src), str(tmp_path / "html")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
+
+
+def test_student_edition_removes_solutions(tmp_path):
+    html = build_tiny_book(tmp_path, student=True)
+    for kept in ("EXERCISE-ONE-TEXT", "EXERCISE-TWO-TEXT", "AFTER-SOLUTIONS-TEXT"):
+        assert kept in html
+    for removed in ("SOLUTION-ONE-TEXT", "GATED-SOLUTION-TEXT", "GATED-SOLUTION-CODE", 'class="solution'):
+        assert removed not in html
+
+
+def test_default_edition_keeps_solutions(tmp_path):
+    html = build_tiny_book(tmp_path, student=False)
+    for kept in ("EXERCISE-ONE-TEXT", "EXERCISE-TWO-TEXT", "SOLUTION-ONE-TEXT", "GATED-SOLUTION-TEXT",
+                 "GATED-SOLUTION-CODE", "AFTER-SOLUTIONS-TEXT"):
+        assert kept in html
