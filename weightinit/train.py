@@ -18,8 +18,6 @@ zero. Everything random (weights, mini-batches) comes from ``rng``, so a run is 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import numbers
 from dataclasses import dataclass, field
 
@@ -27,7 +25,7 @@ import numpy as np
 
 from ._validation import as_generator
 from .activations import Activation, get_activation
-from .simulate import init_network
+from .simulate import _single_blas_thread, init_network
 from .theory import InitSpec, as_init_spec, check_widths
 
 __all__ = ["TrainResult", "loss_and_grads", "predict", "train", "compare_training"]
@@ -85,40 +83,6 @@ class TrainResult:
     def final_accuracy(self) -> float:
         """Accuracy on the whole training set after the last step."""
         return float(self.eval_accuracy[-1])
-
-
-@contextlib.contextmanager
-def _single_blas_thread():
-    """Run OpenBLAS single-threaded inside the block (best effort; a no-op elsewhere).
-
-    The trainer multiplies matrices of at most a few hundred rows, where BLAS threads buy
-    nothing and, on a busy two-core machine, cost a great deal (a 30-layer run measured 5 s
-    single-threaded against 86 s threaded while other jobs were running).
-    """
-    setter = getter = None
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
-        for path in sorted(paths):
-            lib = ctypes.CDLL(path)
-            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "")):
-                if hasattr(lib, f"{prefix}_set_num_threads{suffix}"):
-                    setter = getattr(lib, f"{prefix}_set_num_threads{suffix}")
-                    getter = getattr(lib, f"{prefix}_get_num_threads{suffix}")
-                    break
-            if setter is not None:
-                break
-    except OSError:
-        setter = None
-    if setter is None:
-        yield
-        return
-    before = int(getter())
-    setter(1)
-    try:
-        yield
-    finally:
-        setter(before)
 
 
 def _forward(weights, biases, X, act: Activation):
