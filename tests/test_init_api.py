@@ -207,6 +207,8 @@ SHAPE_ERRORS = [
     ((), ValueError, r"shape must have at least 2 dimensions.*got \(\) with 0"),
     (5, TypeError, r"shape must be a sequence of at least 2 non-negative ints; got int \(5\)"),
     (None, TypeError, r"shape must be a sequence.*got NoneType"),
+    (np.array(5), TypeError, r"shape must be a sequence.*got ndarray \(array\(5\)\)"),
+    ({3: 4}.keys(), ValueError, r"shape must have at least 2 dimensions"),
     ("ab", TypeError, r"shape must be a sequence.*got str \('ab'\)"),
     ((3, -1), ValueError, r"shape must contain only non-negative ints; got \(3, -1\) whose entry 1 is -1"),
     ((3.0, 4), TypeError, r"shape must contain only non-negative ints; got \(3\.0, 4\) whose entry 0 is float"),

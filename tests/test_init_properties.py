@@ -30,7 +30,7 @@ _m2 = 1 - 2 * _b * _phi / _mass
 _m4 = 3 - 2 * _b * (_b * _b + 3) * _phi / _mass
 KURTOSIS["truncated_normal"] = _m4 / _m2**2
 
-SETTINGS = settings(derandomize=True, deadline=None, max_examples=60,
+SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

@@ -45,12 +45,16 @@ def check_shape(shape, name: str = "shape", min_ndim: int = 2) -> tuple[int, ...
     ``min_ndim`` non-negative integers. Bools and floats are refused even when they look
     integral: ``(3.0, 4)`` usually means a computation went wrong upstream.
     """
-    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or not hasattr(shape, "__iter__"):
-        raise TypeError(
-            f"{name} must be a sequence of at least {min_ndim} non-negative ints; "
-            f"got {type(shape).__name__} ({_shown(shape)})"
-        )
-    dims = tuple(shape)
+    not_a_sequence = TypeError(
+        f"{name} must be a sequence of at least {min_ndim} non-negative ints; "
+        f"got {type(shape).__name__} ({_shown(shape)})"
+    )
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__"):
+        raise not_a_sequence
+    try:
+        dims = tuple(shape)
+    except TypeError:  # e.g. a 0-d array, which has __len__ but no length
+        raise not_a_sequence from None
     if len(dims) < min_ndim:
         raise ValueError(
             f"{name} must have at least {min_ndim} dimensions, e.g. (out, in) or (out, in, *kernel); "

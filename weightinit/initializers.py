@@ -115,7 +115,8 @@ def compute_fans(shape, layout="torch"):
     Parameters
     ----------
     shape : tuple of int
-        At least two non-negative dimensions. With ``layout="torch"`` this is
+        At least two non-negative dimensions, as any sequence of ints (tuple, list, 1-D
+        integer array, ``torch.Size``). With ``layout="torch"`` this is
         ``(out, in, *kernel)``; with ``layout="keras"`` it is ``(*kernel, in, out)``.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         Which axes hold the input and output channels.
