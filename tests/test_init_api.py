@@ -403,3 +403,21 @@ def test_layout_only_changes_which_axes_are_fans():
     a = wi.he_normal((32, 16, 3, 3), rng=2)
     b = wi.he_normal((3, 3, 16, 32), layout="keras", rng=2)
     np.testing.assert_array_equal(a.ravel(), b.ravel())
+
+
+def test_public_functions_are_documented_with_their_sources():
+    for name in wi.__all__:
+        obj = getattr(wi, name)
+        if callable(obj):
+            doc = obj.__doc__ or ""
+            assert "Parameters\n    ----------" in doc and "Returns\n    -------" in doc, name
+    cites = {
+        "xavier_uniform": "Glorot", "xavier_normal": "Glorot", "glorot_uniform": "Glorot",
+        "glorot_normal": "Glorot", "kaiming_uniform": "He", "kaiming_normal": "He",
+        "he_uniform": "He", "he_normal": "He", "lecun_uniform": "LeCun", "lecun_normal": "LeCun",
+        "orthogonal": "Saxe",
+    }
+    for name, author in cites.items():
+        doc = getattr(wi, name).__doc__
+        refs = doc[doc.index("References\n    ----------"):]
+        assert author in refs, name

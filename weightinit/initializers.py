@@ -508,8 +508,10 @@ def variance_scaling(
 
     The defaults follow Keras' ``VarianceScaling``. JAX's
     ``jax.nn.initializers.variance_scaling`` has the same formulas but no defaults for mode and
-    distribution, and reads fans from ``in_axis=-2, out_axis=-1`` (the Keras layout). Keras calls
-    the untruncated law ``"untruncated_normal"``; here, as in JAX, it is ``"normal"``.
+    distribution, reads fans from ``in_axis=-2, out_axis=-1`` (the Keras layout) and also offers
+    a ``"fan_geo_avg"`` mode, which is not provided here. Keras calls the untruncated law
+    ``"untruncated_normal"``; here, as in JAX, it is ``"normal"`` (in TensorFlow 1's
+    ``VarianceScaling``, ``"normal"`` meant a truncated normal: read old code with care).
 
     Examples
     --------
@@ -640,9 +642,11 @@ def truncated_normal(shape, std=1.0, *, bound=2.0, rng=None, dtype=np.float64):
     remain. For ``bound < 1`` the proposals are uniform on the interval and accepted with
     probability :math:`e^{-x^2/2}`, which stays efficient for narrow intervals.
 
-    Parametrised like ``torch.nn.init.trunc_normal_(w, 0, std, -bound*std, bound*std)`` and
-    JAX's ``truncated_normal(stddev)`` (fixed bound 2); Keras' ``TruncatedNormal`` also cuts at
-    two standard deviations.
+    Parametrised like ``torch.nn.init.trunc_normal_(w, 0, std, -bound*std, bound*std)`` (whose
+    bounds are absolute) and JAX's ``truncated_normal(stddev, lower=-bound, upper=bound)``
+    (bounds in units of ``stddev``). Keras' ``TruncatedNormal`` always cuts at two standard
+    deviations. None of them, nor this function, applies the variance correction of the
+    ``*_normal`` initializers: ``std`` is the standard deviation before truncation.
     """
     return _draw(_law_truncated_normal(shape, std, bound=bound), rng, dtype)
 
