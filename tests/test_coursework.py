@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "coursework.py"
 SOURCE_MD = REPO / "assignments" / "source" / "weight_init.md"
 ASSIGNMENT = "weight_init"
-CELL_TIMEOUT = 8  # seconds per cell while grading in these tests
+CELL_TIMEOUT = 10  # seconds per cell while grading in these tests (the slowest cell needs < 1 s)
 PYTHON = sys.executable
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -99,6 +99,10 @@ def make_submission(release_nb, source_nb, solved_tasks, replace=None):
     return nb
 
 
+def solution_source(source_nb, gid: str) -> str:
+    return next(c.source for c in source_nb.cells if grade_id(c) == gid)
+
+
 def sha256_tree(root: Path) -> dict[str, str]:
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -155,7 +159,21 @@ def submissions(released, source_nb, tmp_path_factory):
             },
         ),
         "untouched": release_nb,
+        # a wrong task 2 whose tests were emptied, and a deleted hidden test of a right task 4:
+        # the grader restores both tests from the gradebook
+        "tampered": make_submission(
+            release_nb,
+            source_nb,
+            all_tasks - {"task6"},
+            replace={
+                "task2_solution": strip_markers(solution_source(source_nb, "task2_solution")).replace(
+                    "6.0 / (n_in + n_out)", "6.0 / n_in").replace("2.0 / (n_in + n_out)", "2.0 / n_in"),
+                "task2_visible": "pass",
+                "task2_hidden": "pass",
+            },
+        ),
     }
+    plans["tampered"].cells = [c for c in plans["tampered"].cells if grade_id(c) != "task4_hidden"]
     for student, nb in plans.items():
         write_notebook(nb, root / student / f"{ASSIGNMENT}.ipynb")
     return root
@@ -175,7 +193,7 @@ def graded(released, submissions, tmp_path_factory):
     with open(csv_path, newline="", encoding="utf-8") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     return {"workdir": workdir, "before": before, "after": after, "rows": rows, "csv": csv_path,
-            "elapsed": elapsed, "stdout": proc.stdout}
+            "elapsed": elapsed, "stdout": proc.stdout, "stderr": proc.stderr}
 
 
 # --------------------------------------------------------------------------- the source text
@@ -325,7 +343,7 @@ def test_workdir_inside_sources_is_refused(tmp_path):
 
 def test_grading_never_modifies_or_loses_submissions(graded):
     assert graded["before"] == graded["after"]
-    assert len(graded["before"]) == 4
+    assert len(graded["before"]) == 5
 
 
 def test_instructor_solution_gets_full_automatic_marks(graded, points, source_nb):
@@ -361,18 +379,26 @@ def test_crash_and_infinite_loop_cost_only_their_tasks(graded, points):
     assert graded["elapsed"] < 4 * CELL_TIMEOUT + 120
 
 
+def test_emptied_and_deleted_tests_are_restored(graded, points):
+    row = graded["rows"]["tampered"]
+    assert float(row["task2"]) == 0, "the emptied tests of a wrong answer must be put back"
+    assert float(row["task4"]) == points["task4"], "a deleted hidden test must be put back and graded"
+    assert "task4_hidden" in graded["stderr"] and "cells deleted" in graded["stderr"]
+
+
 def test_end_to_end_grade_table(graded, points):
     rows = graded["rows"]
     tasks = list(points)
     with open(graded["csv"], newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
     assert header == ["student_id", *tasks, "total", "max_total", "pending_manual", "status"]
-    assert set(rows) == {"correct", "partial", "broken", "untouched"}
+    assert set(rows) == {"correct", "partial", "broken", "untouched", "tampered"}
     expected_totals = {
         "correct": sum(points[t] for t in tasks if t != "task6"),
         "partial": points["task1"] + points["task2"] + points["task3"],
         "broken": points["task3"] + points["task4"] + points["task5"],
         "untouched": 0,
+        "tampered": points["task1"] + points["task3"] + points["task4"] + points["task5"],
     }
     assert {s: float(r["total"]) for s, r in rows.items()} == expected_totals
     partial = rows["partial"]
@@ -400,16 +426,17 @@ def test_malformed_and_missing_submissions_are_reported(released, tmp_path):
     (folder / "lee").mkdir()
     (folder / "lee" / "homework.ipynb").write_text(release_nb_path.read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "park").mkdir()
-    nb = read_notebook(release_nb_path)
-    nb.cells = [c for c in nb.cells if grade_id(c) != "task4_hidden"]
-    write_notebook(nb, folder / "park" / f"{ASSIGNMENT}.ipynb")
+    import nbformat
+
+    write_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")]),
+                   folder / "park" / f"{ASSIGNMENT}.ipynb")
     (folder / "stray.ipynb").write_text("{}", encoding="utf-8")
     before = sha256_tree(folder)
     proc = run_script("autograde", folder, workdir=workdir, check=False)
     assert proc.returncode == 1
     assert re.search(r"kim/weight_init\.ipynb: not a notebook \(invalid JSON", proc.stderr)
     assert re.search(r"lee/weight_init\.ipynb: missing \(homework\.ipynb found\)", proc.stderr)
-    assert re.search(r"park/weight_init\.ipynb: cells of the assignment were deleted.*task4_hidden", proc.stderr)
+    assert re.search(r"park/weight_init\.ipynb: none of the assignment's cells found", proc.stderr)
     assert "expected a folder per student" in proc.stderr
     assert "0 graded" in proc.stdout
     assert sha256_tree(folder) == before
@@ -418,6 +445,32 @@ def test_malformed_and_missing_submissions_are_reported(released, tmp_path):
     assert missing.returncode == 2 and "submissions folder not found" in missing.stderr
     not_released = run_script("export", tmp_path / "x.csv", workdir=tmp_path / "empty", check=False)
     assert not_released.returncode == 2 and "run `coursework.py release` first" in not_released.stderr
+
+
+def test_runaway_grading_process_group_is_killed(tmp_path):
+    """The wall-clock backstop kills nbgrader and every process it started (e.g. a kernel)."""
+    pid_file = tmp_path / "child.pid"
+    command = [PYTHON, "-c", textwrap.dedent(f"""
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+        open({str(pid_file)!r}, "w").write(str(child.pid))
+        time.sleep(120)
+    """)]
+    start = time.monotonic()
+    code, _ = cw.run_limited(command, tmp_path, tmp_path / "log.txt", limit=3)
+    assert code == -9 and time.monotonic() - start < 30
+    child = int(pid_file.read_text())
+    for _ in range(50):  # the killed grandchild may take a moment to be reaped by init
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        state = Path(f"/proc/{child}/stat").read_text().split()[2] if Path(f"/proc/{child}/stat").exists() else "X"
+        if state == "Z":
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the grandchild process survived")
 
 
 # --------------------------------------------------------------------------- student edition
