@@ -98,11 +98,13 @@ def main(argv=None):
         ok = ratio <= TARGETS[kind]
         failed += not ok
         baseline = "standard_normal" if kind != "uniform" else "random+scale"
-        print(f"{name:<26}{baseline:<17}{tb * 1e3:9.1f}{t * 1e3:8.1f}{ratio:7.2f}{TARGETS[kind]:8.1f}  {'yes' if ok else 'NO'}")
+        verdict = "yes" if ok else "NO"
+        print(f"{name:<26}{baseline:<17}{tb * 1e3:9.1f}{t * 1e3:8.1f}{ratio:7.2f}{TARGETS[kind]:8.1f}  {verdict}")
     if args.orthogonal:
         tb = best_time(bare_normal, 3)
         t = best_time(lambda: wi.orthogonal(shape, rng=gen, dtype=dt), 2)
-        print(f"{'orthogonal (QR)':<26}{'standard_normal':<17}{tb * 1e3:9.1f}{t * 1e3:8.1f}{t / tb:7.2f}{'-':>8}  -")
+        label, baseline = "orthogonal (QR)", "standard_normal"
+        print(f"{label:<26}{baseline:<17}{tb * 1e3:9.1f}{t * 1e3:8.1f}{t / tb:7.2f}{'-':>8}  -")
     return 1 if failed else 0
 
 

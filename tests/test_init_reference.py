@@ -175,7 +175,8 @@ EXACT = [
     ("orthogonal", CONV_K, "keras", {}, 1 / 144),  # (144, 32): columns in R^144
     ("variance_scaling", DENSE, "torch", {}, 1 / 128),
     ("variance_scaling", DENSE, "torch", {"scale": 0.7, "mode": "fan_avg"}, 0.7 / 192),
-    ("variance_scaling", CONV_K, "keras", {"scale": 3.0, "mode": "fan_out", "distribution": "uniform"}, 3 / 288),
+    ("variance_scaling", CONV_K, "keras", {"scale": 3.0, "mode": "fan_out", "distribution": "uniform"},
+     3 / 288),
 ]
 
 

@@ -282,7 +282,9 @@ def _scaling_law(shape, scale, mode, distribution, layout):
     return _Law(tuple(shape), distribution, scale, denominator)
 
 
-def _law_variance_scaling(shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch"):
+def _law_variance_scaling(
+    shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch"
+):
     shape = check_shape(shape)
     scale = check_real(scale, "scale", positive=True)
     check_choice(mode, "mode", MODES)
@@ -446,7 +448,14 @@ def _draw(law, rng, dtype):
 
 
 def variance_scaling(
-    shape, scale=1.0, mode="fan_in", distribution="truncated_normal", *, layout="torch", rng=None, dtype=np.float64
+    shape,
+    scale=1.0,
+    mode="fan_in",
+    distribution="truncated_normal",
+    *,
+    layout="torch",
+    rng=None,
+    dtype=np.float64,
 ):
     r"""Draw weights whose entries have variance ``scale / n``, with ``n`` set by ``mode``.
 
@@ -599,7 +608,7 @@ def random_uniform(shape, a, *, rng=None, dtype=np.float64):
 
 
 def truncated_normal(shape, std=1.0, *, bound=2.0, rng=None, dtype=np.float64):
-    r"""Draw :math:`\mathcal N(0, \text{std}^2)` truncated to :math:`[-\text{bound}\cdot\text{std}, \text{bound}\cdot\text{std}]`.
+    r"""Draw :math:`\mathcal N(0, \text{std}^2)` truncated to :math:`\pm\,\text{bound}\cdot\text{std}`.
 
     Parameters
     ----------
@@ -752,7 +761,9 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64
     return _draw(_law_xavier_normal(shape, gain, layout=layout), rng, dtype)
 
 
-def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", rng=None, dtype=np.float64):
+def kaiming_uniform(
+    shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", rng=None, dtype=np.float64
+):
     r"""Kaiming/He uniform initialization with PyTorch's semantics (``kaiming_uniform_``).
 
     Draws :math:`U(-\text{bound}, \text{bound})` with
@@ -815,7 +826,9 @@ def kaiming_uniform(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, l
     return _draw(_law_kaiming_uniform(shape, a, mode, nonlinearity, layout=layout), rng, dtype)
 
 
-def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", rng=None, dtype=np.float64):
+def kaiming_normal(
+    shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, layout="torch", rng=None, dtype=np.float64
+):
     r"""Kaiming/He normal initialization with PyTorch's semantics (``kaiming_normal_``): untruncated.
 
     Draws :math:`\mathcal N(0, \text{std}^2)` with
@@ -869,9 +882,10 @@ def kaiming_normal(shape, a=0.0, mode="fan_in", nonlinearity="leaky_relu", *, la
 
 
 def glorot_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
-    r"""Glorot uniform initialization with Keras/JAX semantics: :math:`U(\pm\sqrt{6/(n_\text{in} + n_\text{out})})`.
+    r"""Glorot uniform initialization with Keras/JAX semantics.
 
-    Equal to ``variance_scaling(shape, 1.0, "fan_avg", "uniform")``; the same law as
+    Draws :math:`U(-a, a)` with :math:`a = \sqrt{6/(n_\text{in} + n_\text{out})}`. Equal to
+    ``variance_scaling(shape, 1.0, "fan_avg", "uniform")``; the same law as
     :func:`xavier_uniform` with ``gain=1``.
 
     Parameters
@@ -905,9 +919,10 @@ def glorot_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
 
 
 def glorot_normal(shape, *, layout="torch", rng=None, dtype=np.float64):
-    r"""Glorot normal initialization with Keras/JAX semantics: truncated, variance :math:`2/(n_\text{in} + n_\text{out})`.
+    r"""Glorot normal initialization with Keras/JAX semantics: truncated at two sigma.
 
-    Equal to ``variance_scaling(shape, 1.0, "fan_avg", "truncated_normal")``: a normal law with
+    Variance :math:`2/(n_\text{in} + n_\text{out})`. Equal to
+    ``variance_scaling(shape, 1.0, "fan_avg", "truncated_normal")``: a normal law with
     :math:`\sigma = \sqrt{2/(n_\text{in} + n_\text{out})} / 0.87962566103423978` cut at
     :math:`\pm 2\sigma`.
 
@@ -1088,9 +1103,10 @@ def lecun_normal(shape, *, layout="torch", rng=None, dtype=np.float64):
 
 
 def pytorch_default_uniform(shape, *, layout="torch", rng=None, dtype=np.float64):
-    r"""PyTorch's default weight initialization of ``nn.Linear`` and ``nn.Conv*``: :math:`U(\pm 1/\sqrt{n_\text{in}})`.
+    r"""PyTorch's default weight initialization of ``nn.Linear`` and ``nn.Conv*``.
 
-    PyTorch's layers call ``kaiming_uniform_(w, a=math.sqrt(5))``; with
+    Draws :math:`U(\pm 1/\sqrt{n_\text{in}})`. PyTorch's layers call
+    ``kaiming_uniform_(w, a=math.sqrt(5))``; with
     :math:`\text{gain} = \sqrt{2/(1 + 5)} = \sqrt{1/3}` the bound is
     :math:`\sqrt3 \cdot \sqrt{1/3} / \sqrt{n_\text{in}} = 1/\sqrt{n_\text{in}}`, hence
 
