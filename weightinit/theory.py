@@ -2,7 +2,7 @@ r"""Signal-propagation theory: what the variance of each layer *should* be.
 
 For a pre-activation :math:`z \sim N(0, q)` this module computes the Gaussian expectations
 :math:`E[f(z)]`, :math:`E[f(z)^2]` and :math:`E[f'(z)^2]` (closed forms for linear, ReLU and
-leaky ReLU; Gauss--Hermite quadrature for tanh and sigmoid), and from them
+leaky ReLU; quadrature for tanh and sigmoid, see :func:`gaussian_expectation`), and from them
 
 * the **forward recursion** of the pre-activation variance (DESIGN §4, "PLUS"),
 
@@ -199,32 +199,64 @@ def _check_nonnegative(value, name: str) -> float:
 # Gaussian expectations
 
 _N_NODES = 201
-_NODES, _WEIGHTS = hermegauss(_N_NODES)
+_GH_NODES, _GH_WEIGHTS = hermegauss(_N_NODES)
 # hermegauss integrates against exp(-x²/2); dividing by √(2π) turns it into E over N(0, 1).
-_WEIGHTS = _WEIGHTS / math.sqrt(2.0 * math.pi)
+_GH_WEIGHTS = _GH_WEIGHTS / math.sqrt(2.0 * math.pi)
+_GH_MAX_Q = 1.0  # up to here 201 Gauss-Hermite nodes are exact to ~1e-14 for tanh and sigmoid
+_Z_MAX = 12.0  # the standard normal density beyond ±12 is below 1e-31
+_POLE_RATE = 40.0  # trapezoid error ~ exp(-π²/(h√q)); 40 leaves < 1e-13 even for sech⁴
+
+
+def _rule(q_max: float):
+    """Nodes and weights for E[g(√q z)], z ~ N(0, 1), accurate for every q <= q_max."""
+    if q_max <= _GH_MAX_Q:
+        return _GH_NODES, _GH_WEIGHTS
+    # tanh(√q z) has poles at z = ±iπ/(2√q): the trapezoid rule's error on the real line is
+    # about exp(-2π·distance/h), so the step must shrink like 1/√q to keep 1e-14.
+    h = min(0.1, math.pi**2 / (_POLE_RATE * math.sqrt(q_max)))
+    n = int(math.ceil(_Z_MAX / h))
+    z = np.linspace(-_Z_MAX, _Z_MAX, 2 * n + 1)  # symmetric, with a node at 0
+    w = (_Z_MAX / n) * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    return z, w
 
 
 def gaussian_expectation(func, q) -> np.ndarray:
-    r"""Return :math:`E[g(z)]` for :math:`z \sim N(0, q)` by Gauss--Hermite quadrature.
+    r"""Return :math:`E[g(z)]` for :math:`z \sim N(0, q)` by quadrature.
 
     Parameters
     ----------
     func : callable
-        Vectorised function g.
+        Vectorised function g. It is called with an array of shape ``q.shape + (k,)`` holding
+        the k quadrature nodes scaled by :math:`\sqrt q` (a 1-D array when ``q`` is a scalar).
     q : float or array_like
         Variance(s) of z, >= 0. The result has the shape of ``q``.
 
     Notes
     -----
-    Uses the probabilists' Hermite nodes of :func:`numpy.polynomial.hermite_e.hermegauss`
-    (201 nodes), exact for polynomials up to degree 401 and accurate to ~1e-14 for the smooth,
-    bounded functions used here (tanh, sigmoid and their derivatives).
+    For :math:`q \le 1` this is Gauss--Hermite quadrature with the 201 probabilists' nodes of
+    :func:`numpy.polynomial.hermite_e.hermegauss`: exact for polynomials up to degree 401 and
+    accurate to about 1e-14 for tanh, sigmoid and their derivatives. For larger q these
+    functions approach a step (tanh(√q z) has poles at :math:`z = \pm i\pi/(2\sqrt q)`),
+    where Gauss--Hermite converges slowly (201 nodes leave an error of 1e-5 at q = 10 and
+    1e-2 at q = 100) and more than about 360 nodes overflow. There the trapezoid rule on
+    :math:`[-12, 12]` with step :math:`h = \pi^2/(40\sqrt q)` is used instead; for analytic
+    integrands it converges like :math:`e^{-\pi^2/(h\sqrt q)}` (Trefethen & Weideman,
+    *SIAM Review* 56, 2014). Both rules are symmetric with a node at 0, so odd integrands
+    give 0 and :math:`E[\max(z,0)^2] = q/2` exactly.
     """
     q = np.asarray(q, dtype=float)
     if np.any(q < 0) or not np.all(np.isfinite(q)):
         raise ValueError("variance q must be finite and >= 0")
-    z = np.sqrt(q)[..., None] * _NODES
-    return np.asarray(func(z) @ _WEIGHTS)
+    if q.ndim == 0:
+        z, w = _rule(float(q))
+        return np.asarray(func(math.sqrt(float(q)) * z) @ w)
+    out = np.empty(q.shape)
+    small = q <= _GH_MAX_Q
+    for mask in (small, ~small):
+        if mask.any():
+            z, w = _rule(float(q[mask].max()))
+            out[mask] = func(np.sqrt(q[mask])[:, None] * z) @ w
+    return out
 
 
 def activation_mean(activation, q) -> np.ndarray:
