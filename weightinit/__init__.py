@@ -11,7 +11,7 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.style`.
 """
 
-from . import activations, datasets, initializers, simulate, theory, train
+from . import activations, datasets, explorer, initializers, plots, simulate, theory, train
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -39,5 +39,5 @@ from .style import use_korean_style
 
 __version__ = "0.1.0"
 
-__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "initializers", "simulate",
-           "theory", "train"]
+__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "explorer", "initializers",
+           "plots", "simulate", "theory", "train"]
