@@ -1,0 +1,163 @@
+"""Figures and the explorer: they render to PNG without warnings, in Korean, and leave no state."""
+
+import io
+import logging
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from weightinit import explorer, plots
+from weightinit.datasets import rings
+from weightinit.simulate import compare, simulate
+from weightinit.train import compare_training
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def render(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def no_font_logs(caplog):
+    """Missing glyphs in mathtext are *logged* by matplotlib, not warned: fail on those too."""
+    with caplog.at_level(logging.WARNING, logger="matplotlib"):
+        yield
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib")], caplog.text
+
+
+@pytest.fixture(scope="module")
+def small_results():
+    return compare([0.05, "xavier_normal"], 64, 6, "tanh", batch_size=100, rng=0)
+
+
+def all_text(fig):
+    texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+    return " ".join(texts)
+
+
+def test_std_vs_depth_has_simulation_theory_and_korean_labels(small_results, no_font_logs):
+    fig = plots.plot_std_vs_depth(small_results, ["activation", "gradient"])
+    assert isinstance(fig, Figure)
+    assert render(fig).startswith(PNG_MAGIC)
+    text = all_text(fig)
+    for word in ("층", "활성화 값의 표준편차", "기울기의 표준편차", "자비에 초기화", "이론"):
+        assert word in text
+    ax = fig.axes[0]
+    # two series per result: markers (simulation) and a dashed line (theory)
+    lines = ax.get_lines()
+    assert len(lines) == 4
+    first = small_results["무작위 초기화 (σ=0.05)"]
+    np.testing.assert_allclose(lines[0].get_ydata(), first.act_std)
+    np.testing.assert_allclose(lines[1].get_ydata(), first.theory().act_std)
+    assert ax.get_yscale() == "log"
+
+
+def test_std_vs_depth_narrow_range_and_single_result(no_font_logs):
+    res = simulate(64, 4, "linear", "lecun_normal", batch_size=100, rng=0)
+    fig = plots.plot_std_vs_depth(res, "preactivation", theory=False)
+    assert render(fig).startswith(PNG_MAGIC)
+    fig = plots.plot_std_vs_depth([res], ("activation", "gradient"), vertical=True, logy=False)
+    assert render(fig).startswith(PNG_MAGIC)
+
+
+def test_histograms(small_results, no_font_logs):
+    res = small_results["자비에 초기화 (정규)"]
+    fig = plots.plot_histograms(res)
+    assert render(fig).startswith(PNG_MAGIC)
+    assert len(fig.axes) == 2 * 6
+    assert "1층" in all_text(fig) and "활성화 값" in all_text(fig)
+    fig = plots.plot_histograms(res, "preactivation", layers=[1, 6], sharex=False)
+    assert len(fig.axes) == 2
+
+
+def test_histograms_of_relu_show_the_positive_part_and_many_layers(no_font_logs):
+    res = simulate(32, 25, "relu", "kaiming_normal", batch_size=50, rng=0)
+    fig = plots.plot_histograms(res, ("activation",))
+    assert len(fig.axes) == 10  # ten evenly spaced layers out of 25
+    assert "(A>0)" in all_text(fig)
+    assert render(fig).startswith(PNG_MAGIC)
+
+
+def test_histograms_need_the_arrays():
+    res = simulate(16, 2, "tanh", 0.2, batch_size=10, rng=0, keep_arrays=False)
+    with pytest.raises(ValueError, match="keep_arrays"):
+        plots.plot_histograms(res)
+    res = simulate(16, 2, "tanh", 0.2, batch_size=10, rng=0)
+    with pytest.raises(ValueError):
+        plots.plot_histograms(res, layers=[3])
+    with pytest.raises(ValueError):
+        plots.plot_histograms(res, "weights")
+    with pytest.raises(ValueError):
+        plots.plot_std_vs_depth(res, "weights")
+
+
+def test_loss_curves_and_grad_norms(no_font_logs):
+    X, y = rings(200, rng=0)
+    runs = compare_training([0.05, "kaiming_normal"], X, y, width=16, depth=4, steps=20, batch_size=32,
+                            eval_every=5, rng=0)
+    fig = plots.plot_loss_curves(runs, accuracy=True, reference=np.log(2))
+    assert render(fig).startswith(PNG_MAGIC)
+    assert "손실" in all_text(fig) and "반복 횟수" in all_text(fig)
+    # several seeds per label
+    fig = plots.plot_loss_curves({"히 초기화": list(runs.values())}, which="batch")
+    assert render(fig).startswith(PNG_MAGIC)
+    fig = plots.plot_grad_norms(runs, steps=(0, 19))
+    assert render(fig).startswith(PNG_MAGIC)
+    with pytest.raises(ValueError):
+        plots.plot_grad_norms(runs, steps=(20,))
+    with pytest.raises(ValueError):
+        plots.plot_loss_curves(runs, which="test")
+
+
+def test_no_pyplot_figures_are_left_open(small_results):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plots.plot_std_vs_depth(small_results)
+    explorer.explorer_figure(small_results["자비에 초기화 (정규)"])
+    assert plt.get_fignums() == before
+
+
+def test_explorer_gallery_and_files(tmp_path, no_font_logs):
+    gallery = explorer.explorer_gallery(("tanh", "relu"), (0.05, "kaiming_normal"), depth=3, width=32,
+                                        batch_size=50)
+    assert list(gallery) == [
+        ("tanh", "무작위 초기화 (σ=0.05)"),
+        ("tanh", "히 초기화 (정규)"),
+        ("relu", "무작위 초기화 (σ=0.05)"),
+        ("relu", "히 초기화 (정규)"),
+    ]
+    paths = explorer.save_gallery(gallery, tmp_path / "gallery")
+    assert len(set(paths.values())) == 4
+    for path in paths.values():
+        assert path.suffix == ".png" and path.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_explorer_result_random_uses_sigma():
+    res = explorer.explorer_result("linear", "random", depth=2, width=64, sigma=0.2, batch_size=50)
+    assert res.init.kwargs["std"] == 0.2
+    assert explorer.explorer_result("relu", "kaiming_normal", depth=2, width=64).label == "히 초기화 (정규)"
+
+
+def test_explorer_widget_redraws_on_change():
+    pytest.importorskip("ipywidgets")
+    panel = explorer.explorer(depth=3, width=32, batch_size=50)
+    controls, out = panel.children
+    dropdowns = controls.children[0].children
+    sliders = controls.children[1].children
+    act, init = dropdowns
+    depth, width, sigma = sliders
+    assert sigma.disabled  # Xavier: σ does not apply
+    init.value = "random"
+    assert not sigma.disabled
+    sigma.value = 0.5
+    depth.value = 4
+    act.value = "relu"
+    assert "초" in controls.children[2].value
+    with pytest.raises(ValueError):
+        explorer.explorer(init="not_an_init")
