@@ -18,6 +18,9 @@ from weightinit.initializers import (
     compute_fans,
     get_initializer,
     init_variance,
+    random_normal,
+    random_uniform,
+    truncated_normal,
 )
 
 DENSE = (256, 128)  # PyTorch (out, in): fan_in 128, fan_out 256
@@ -257,3 +260,64 @@ def test_truncated_samples_reach_but_never_leave_two_sigma(name, shape, layout, 
     slack = 1e-12 if dtype == np.float64 else 1e-6
     assert np.abs(w).max() <= 2 * sigma * (1 + slack)
     assert np.abs(w).max() >= 0.99 * 2 * sigma
+
+
+# ---------------------------------------------------------------------------------------------
+# the exact parameter of each sampler: every named law is a fixed-scale law with the published
+# std / bound / sigma, drawn from the same random stream
+# ---------------------------------------------------------------------------------------------
+
+def test_fixed_scale_samplers_are_scaled_numpy_draws():
+    # SPEC 7 stream: an int seed means default_rng(seed); the draw is made in the dtype asked for
+    for dtype in (np.float64, np.float32):
+        z = np.random.default_rng(5).standard_normal(DENSE, dtype=dtype)
+        np.testing.assert_array_equal(random_normal(DENSE, 0.25, rng=5, dtype=dtype), z * dtype(0.25))
+        u = np.random.default_rng(5).random(DENSE, dtype=dtype)
+        got = random_uniform(DENSE, 0.5, rng=5, dtype=dtype)
+        np.testing.assert_allclose(got, u * 1.0 - 0.5, rtol=0, atol=4 * np.finfo(dtype).eps)
+
+
+SAME_LAW = [
+    # (name, shape, layout, kwargs, equivalent fixed-scale call)
+    ("kaiming_normal", DENSE, "torch", {}, ("random_normal", {"std": math.sqrt(2 / 128)})),
+    ("kaiming_normal", CONV_T, "torch", {"mode": "fan_out", "nonlinearity": "tanh"},
+     ("random_normal", {"std": (5 / 3) / math.sqrt(288)})),
+    ("xavier_normal", DENSE, "torch", {}, ("random_normal", {"std": math.sqrt(2 / 384)})),
+    ("xavier_uniform", DENSE, "torch", {}, ("random_uniform", {"a": 0.125})),
+    ("xavier_uniform", CONV_T, "torch", {}, ("random_uniform", {"a": math.sqrt(6 / 432)})),
+    ("kaiming_uniform", DENSE, "torch", {"nonlinearity": "relu"}, ("random_uniform", {"a": math.sqrt(6 / 128)})),
+    ("pytorch_default_uniform", DENSE, "torch", {}, ("random_uniform", {"a": 1 / math.sqrt(128)})),
+    ("lecun_uniform", DENSE, "torch", {}, ("random_uniform", {"a": math.sqrt(3 / 128)})),
+    ("he_uniform", CONV_K, "keras", {}, ("random_uniform", {"a": math.sqrt(6 / 144)})),
+    ("glorot_uniform", CONV_K, "keras", {}, ("random_uniform", {"a": math.sqrt(6 / 432)})),
+    ("he_normal", DENSE, "torch", {}, ("truncated_normal", {"std": math.sqrt(2 / 128) / TRUNC_STD})),
+    ("glorot_normal", CONV_K, "keras", {}, ("truncated_normal", {"std": math.sqrt(2 / 432) / TRUNC_STD})),
+    ("lecun_normal", CONV_T, "torch", {}, ("truncated_normal", {"std": math.sqrt(1 / 144) / TRUNC_STD})),
+    ("variance_scaling", DENSE, "torch", {"scale": 0.3, "mode": "fan_avg"},
+     ("truncated_normal", {"std": math.sqrt(0.3 / 192) / TRUNC_STD})),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, shape, layout, kwargs, plain", SAME_LAW)
+def test_named_law_has_the_published_parameter(name, shape, layout, kwargs, plain, dtype):
+    got = get_initializer(name)(shape, **kwargs, layout=layout, rng=17, dtype=dtype)
+    plain_name, plain_kwargs = plain
+    want = get_initializer(plain_name)(shape, **plain_kwargs, rng=17, dtype=dtype)
+    # the same stream scaled by the same number, up to the rounding of that number
+    rtol = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("std, bound", [(1.0, 2.0), (0.37, 2.0), (0.05, 1.5)])
+def test_truncated_normal_redraws_only_the_rejected_entries(std, bound, dtype):
+    # With normal proposals (bound >= 1) the first proposal is the plain stream of the seed:
+    # entries inside the bound are kept as drawn and scaled by exactly std, the others redrawn.
+    z = np.random.default_rng(3).standard_normal(DENSE, dtype=dtype)
+    w = truncated_normal(DENSE, std, bound=bound, rng=3, dtype=dtype)
+    inside = np.abs(z) <= bound
+    rtol = 1e-14 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(w[inside], std * z[inside].astype(np.float64), rtol=rtol)
+    assert (~inside).sum() > 0
+    assert np.all(np.abs(w[~inside]) <= bound * std * (1 + rtol))

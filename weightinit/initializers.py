@@ -95,10 +95,6 @@ NONLINEARITIES = (
     "selu",
 )
 
-# Standard deviation of a standard normal truncated to [-2, 2]. Keras and JAX divide by this
-# literal; keeping the same literal lets our truncated laws match theirs to the last digit.
-_TRUNCATED_STD_AT_2 = 0.87962566103423978
-
 # Below this bound a normal proposal is accepted too rarely (erf(b/sqrt 2) < 0.68), so the
 # truncated sampler switches to uniform proposals on [-b, b].
 _UNIFORM_PROPOSAL_BELOW = 1.0
@@ -270,9 +266,11 @@ def _truncated_variance(bound):
 
 
 def _truncated_std(bound):
-    """Std of a standard normal truncated to ``[-bound, bound]`` (0.8796... at 2)."""
-    if bound == 2.0:
-        return _TRUNCATED_STD_AT_2
+    """Std of a standard normal truncated to ``[-bound, bound]`` (0.8796... at 2).
+
+    Derived from :func:`_truncated_variance` rather than a stored constant, so that the sampler's
+    sigma and the variance reported for ``truncated_normal`` can never disagree.
+    """
     return math.sqrt(_truncated_variance(bound))
 
 
