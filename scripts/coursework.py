@@ -136,6 +136,8 @@ def write_course_config(workdir: Path, timeout: int) -> None:
 c = get_config()  # noqa: F821
 c.CourseDirectory.root = {str(workdir)!r}
 c.CourseDirectory.course_id = {COURSE_ID!r}
+c.ClearSolutions.code_stub = {{"python": "# 여기에 코드를 작성하세요\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "여기에 답을 쓰세요."
 c.Execute.timeout = {int(timeout)}
 c.Execute.interrupt_on_timeout = True
 c.Execute.allow_errors = True
@@ -310,17 +312,20 @@ def cmd_autograde(args) -> int:
     for student, reason in rejected.items():
         status[student] = "malformed: " + reason
 
-    # submitted/ mirrors this batch; students graded in earlier runs keep their grades in the gradebook
+    # grade copies: submitted/<student>/<assignment>/ is replaced for the students of this batch
+    # only; earlier batches keep their copies, grades and autograded notebooks
     submitted_root = workdir / "submitted"
-    if submitted_root.exists():
-        shutil.rmtree(submitted_root)
     for student, path in gradable.items():
         target = submitted_root / student / args.assignment
+        if target.exists():
+            shutil.rmtree(target)
         target.mkdir(parents=True)
-        shutil.copyfile(path, target / path.name)  # grade a copy; the submission is only read
+        shutil.copyfile(path, target / path.name)  # the submission itself is only read
         old_output = workdir / "autograded" / student / args.assignment
         if old_output.exists():
             shutil.rmtree(old_output)
+    others = sorted(p.name for p in submitted_root.iterdir() if p.is_dir() and p.name not in gradable) \
+        if submitted_root.is_dir() else []
 
     failures = 0
     if gradable:
@@ -329,7 +334,8 @@ def cmd_autograde(args) -> int:
         # interrupted after --timeout, and the whole batch is killed after the wall-clock limit
         code, log = run_nbgrader(
             workdir,
-            ["autograde", args.assignment, "--force"],
+            ["autograde", args.assignment, "--force"]
+            + ([f"--CourseDirectory.student_id_exclude={','.join(others)}"] if others else []),
             workdir / "logs" / "autograde.log",
             limit=limit * len(gradable),
         )

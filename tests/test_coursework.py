@@ -408,8 +408,6 @@ def test_end_to_end_grade_table(graded, points):
 def test_manual_grade_completes_the_total(graded, points, tmp_path):
     workdir = graded["workdir"]
     run_script("manual-grade", "correct", "task6_derivation", points["task6"], workdir=workdir)
-    proc = run_script("manual-grade", "correct", "task6_derivation", points["task6"] + 1, workdir=workdir, check=False)
-    assert proc.returncode == 2 and "between 0 and" in proc.stderr
     csv_path = tmp_path / "after_manual.csv"
     run_script("export", csv_path, workdir=workdir)
     with open(csv_path, newline="", encoding="utf-8") as handle:
@@ -418,28 +416,43 @@ def test_manual_grade_completes_the_total(graded, points, tmp_path):
     assert row["pending_manual"] == ""
 
 
-def test_malformed_and_missing_submissions_are_reported(released, tmp_path):
+def test_second_batch_with_malformed_submissions(released, graded, points, tmp_path):
+    """A later batch: one late student is graded, malformed submissions are reported with the
+    reason, and the students of the first batch keep their grades and graded copies."""
     workdir, release_nb_path, _ = released
+    import nbformat
+
     folder = tmp_path / "subs"
+    write_notebook(read_notebook(release_nb_path), folder / "late" / f"{ASSIGNMENT}.ipynb")
     (folder / "kim").mkdir(parents=True)
     (folder / "kim" / f"{ASSIGNMENT}.ipynb").write_text("{ this is not json", encoding="utf-8")
     (folder / "lee").mkdir()
     (folder / "lee" / "homework.ipynb").write_text(release_nb_path.read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "park").mkdir()
-    import nbformat
-
     write_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")]),
                    folder / "park" / f"{ASSIGNMENT}.ipynb")
     (folder / "stray.ipynb").write_text("{}", encoding="utf-8")
     before = sha256_tree(folder)
-    proc = run_script("autograde", folder, workdir=workdir, check=False)
+    first_batch_copy = workdir / "autograded" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    first_batch_mtime = first_batch_copy.stat().st_mtime_ns
+    proc = run_script("autograde", folder, "--timeout", CELL_TIMEOUT, workdir=workdir, check=False)
     assert proc.returncode == 1
     assert re.search(r"kim/weight_init\.ipynb: not a notebook \(invalid JSON", proc.stderr)
     assert re.search(r"lee/weight_init\.ipynb: missing \(homework\.ipynb found\)", proc.stderr)
     assert re.search(r"park/weight_init\.ipynb: none of the assignment's cells found", proc.stderr)
     assert "expected a folder per student" in proc.stderr
-    assert "0 graded" in proc.stdout
+    assert "1 graded, 0 failed, 4 malformed" in proc.stdout
     assert sha256_tree(folder) == before
+    # the first batch was neither regraded nor lost
+    assert first_batch_copy.stat().st_mtime_ns == first_batch_mtime
+    assert (workdir / "submitted" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
+    csv_path = tmp_path / "grades.csv"
+    run_script("export", csv_path, workdir=workdir)
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert float(rows["late"]["total"]) == 0 and rows["late"]["status"] == "ok"
+    assert float(rows["partial"]["total"]) == points["task1"] + points["task2"] + points["task3"]
+    for student in ("kim", "lee", "park"):
+        assert rows[student]["status"].startswith("malformed: ") and rows[student]["total"] == ""
 
     missing = run_script("autograde", tmp_path / "nowhere", workdir=workdir, check=False)
     assert missing.returncode == 2 and "submissions folder not found" in missing.stderr
