@@ -49,9 +49,9 @@ class Activation:
         One of :data:`ACTIVATION_NAMES`.
     label : str
         Korean name used in figure legends and titles.
-    function : callable
+    function : ``callable``
         ``function(z)`` returns f(z) elementwise for an array ``z``.
-    derivative_function : callable
+    derivative_function : ``callable``
         ``derivative_function(z)`` returns f'(z) elementwise.
     negative_slope : float
         Slope for z < 0 (only meaningful for ``"leaky_relu"``; 0 for ``"relu"``).
@@ -166,7 +166,7 @@ def leaky_relu(negative_slope: float = 0.01) -> Activation:
 
     Parameters
     ----------
-    negative_slope : float, default 0.01
+    negative_slope : float, default ``0.01``
         The slope a in f(z) = z for z > 0, a z otherwise. Must be finite and >= 0.
 
     Returns
@@ -187,7 +187,7 @@ def get_activation(activation, **kwargs) -> Activation:
 
     Parameters
     ----------
-    activation : str or Activation
+    activation : str or ``Activation``
         One of ``"linear"``, ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``
         (case-insensitive), or an :class:`Activation`, which is returned unchanged.
     **kwargs

@@ -48,20 +48,20 @@ def rings(n_samples: int = 1000, *, n_rings: int = 2, noise: float = 0.05, rng=N
 
     Parameters
     ----------
-    n_samples : int, default 1000
+    n_samples : int, default ``1000``
         Total number of points (>= ``n_rings``).
-    n_rings : int, default 2
+    n_rings : int, default ``2``
         Number of rings, i.e. classes (>= 2).
-    noise : float, default 0.05
+    noise : float, default ``0.05``
         Standard deviation of the isotropic Gaussian noise added to every point (the rings
         are 1/n_rings apart).
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
 
     Returns
     -------
-    X : ndarray, shape (n_samples, 2)
+    X : ``ndarray``, shape (n_samples, 2)
         Coordinates; the outer ring has radius 1, so the inputs are of order 1.
-    y : ndarray of int, shape (n_samples,)
+    y : ``ndarray`` of int, shape (n_samples,)
         Ring index, 0 for the innermost ring.
 
     Notes
@@ -89,21 +89,21 @@ def spirals(n_samples: int = 1000, *, n_arms: int = 2, turns: float = 1.5, noise
 
     Parameters
     ----------
-    n_samples : int, default 1000
+    n_samples : int, default ``1000``
         Total number of points (>= ``n_arms``).
-    n_arms : int, default 2
+    n_arms : int, default ``2``
         Number of spiral arms, i.e. classes (>= 2).
-    turns : float, default 1.5
+    turns : float, default ``1.5``
         Number of revolutions of each arm (> 0); more turns make the task harder.
-    noise : float, default 0.05
+    noise : float, default ``0.05``
         Standard deviation of the Gaussian noise added to every point.
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
 
     Returns
     -------
-    X : ndarray, shape (n_samples, 2)
+    X : ``ndarray``, shape (n_samples, 2)
         Coordinates within radius about 1.
-    y : ndarray of int, shape (n_samples,)
+    y : ``ndarray`` of int, shape (n_samples,)
         Arm index.
     """
     n = _check_count(n_samples, "n_samples", 1)

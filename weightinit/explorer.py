@@ -25,6 +25,8 @@ from .simulate import SimulationResult, simulate
 from .theory import InitSpec, as_init_spec
 
 __all__ = [
+    "RANDOM",
+    "DEFAULTS",
     "EXPLORER_INITS",
     "GALLERY_INITS",
     "explorer_result",
@@ -82,15 +84,15 @@ def explorer_result(
 
     Parameters
     ----------
-    activation : str, default "tanh"
+    activation : str, default ``"tanh"``
     init : str, (str, dict), float, InitSpec or ``"random"``, default "xavier_normal"
         ``"random"`` means N(0, σ²) with σ = ``sigma``.
     depth, width : int
         Layers, and nodes per layer (the input has ``width`` coordinates too).
-    sigma : float, default 0.01
+    sigma : float, default ``0.01``
         Standard deviation for ``init="random"``.
-    batch_size : int, default 500
-    rng : None, int or numpy.random.Generator, default 0
+    batch_size : int, default ``500``
+    rng : None, int or ``numpy.random.Generator``, default ``0``
         A fixed seed by default, so that moving a slider changes only what the slider controls.
 
     Returns
@@ -105,16 +107,16 @@ def explorer_figure(result: SimulationResult, *, title: str | None = None, layer
 
     Parameters
     ----------
-    result : SimulationResult
+    result : ``SimulationResult``
         With ``keep_arrays=True``.
-    title : str, optional
+    title : str
         By default the activation, the initializer and the network's size.
-    layers : sequence of int, optional
+    layers : ``sequence`` of int
         Layers for the histograms (default: all, or ten evenly spaced).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ``matplotlib.figure.Figure``
     """
     from matplotlib.figure import Figure
 
@@ -147,23 +149,23 @@ def explorer(
 
     Parameters
     ----------
-    activation : str, default "tanh"
+    activation : str, default ``"tanh"``
         Initial activation (one of :data:`weightinit.activations.ACTIVATION_NAMES`).
-    init : str, default "xavier_normal"
+    init : str, default ``"xavier_normal"``
         Initial initializer: a value of :data:`EXPLORER_INITS`.
-    depth : int, default 10
+    depth : int, default ``10``
         Initial depth (slider 1..50).
-    width : int, default 256
+    width : int, default ``256``
         Initial width (slider 16..1024).
-    sigma : float, default 0.01
+    sigma : float, default ``0.01``
         Initial σ of plain random init (log slider 1e-3..10).
-    batch_size : int, default 500
-    rng : int, default 0
+    batch_size : int, default ``500``
+    rng : int, default ``0``
         Seed of every recomputation.
 
     Returns
     -------
-    ipywidgets.VBox
+    ``ipywidgets.VBox``
         Display it as the last value of a cell. It needs a running kernel; on the published
         site use :func:`explorer_gallery`.
     """
@@ -229,12 +231,12 @@ def explorer_gallery(
 
     Parameters
     ----------
-    activations : sequence of str, default ("tanh", "relu")
-    inits : sequence, default :data:`GALLERY_INITS`
+    activations : ``sequence`` of str, default ("tanh", "relu")
+    inits : ``sequence``, default ``:data:`GALLERY_INITS```
         Initializers in any form :func:`weightinit.theory.as_init_spec` accepts.
     depth, width, batch_size : int
         Network size (defaults: DESIGN §5 R5, 10 layers of 500, 1000 samples).
-    rng : int, default 0
+    rng : int, default ``0``
         Every figure uses this seed, so they differ only by activation and initializer.
 
     Returns
@@ -264,9 +266,9 @@ def save_gallery(gallery: dict, directory, *, dpi: int = 100) -> dict:
     ----------
     gallery : dict
         ``{(activation, label): Figure}``.
-    directory : str or pathlib.Path
+    directory : str or ``pathlib.Path``
         Created if missing.
-    dpi : int, default 100
+    dpi : int, default ``100``
 
     Returns
     -------

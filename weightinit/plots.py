@@ -1,8 +1,8 @@
 """Figures for the chapter: histograms per layer, standard deviation against depth, loss curves.
 
 Every function applies the house style (:func:`weightinit.style.use_korean_style`), labels in
-Korean, and returns a new :class:`matplotlib.figure.Figure` made with
-:class:`matplotlib.figure.Figure` directly (not through ``pyplot``), so nothing is left open in
+Korean, and returns a new ``matplotlib.figure.Figure`` made with
+``matplotlib.figure.Figure`` directly (not through ``pyplot``), so nothing is left open in
 a pyplot state machine and no GUI backend is touched. In a notebook, show it by leaving it as
 the cell's last value or with ``IPython.display.display(fig)``; save it with
 ``fig.savefig("x.png")``.
@@ -135,28 +135,28 @@ def plot_histograms(
 
     Parameters
     ----------
-    result : SimulationResult
+    result : ``SimulationResult``
         From :func:`weightinit.simulate.simulate` with ``keep_arrays=True``.
-    kinds : str or sequence of str, default ("activation", "gradient")
+    kinds : str or ``sequence`` of str, default ("activation", "gradient")
         Rows to draw: ``"activation"`` (A), ``"preactivation"`` (Z), ``"gradient"``
         (∂L/∂Z) and ``"activation_gradient"`` (∂L/∂A).
-    layers : sequence of int, optional
+    layers : ``sequence`` of int
         Layer numbers (1-based) to show; by default every layer, or ten evenly spaced ones
         when there are more than ten.
-    bins : int, default 50
-    sharex : bool, default True
+    bins : int, default ``50``
+    sharex : bool, default ``True``
         One x range per row, taken from the widest layer, so that a layer whose values
         shrink shows up as a narrow spike; with False every panel is scaled to its own data.
-    title : str, optional
+    title : str
         Figure title; by default the activation and initializer.
-    color : str, optional
+    color : str
         Bar colour (one colour per row by default).
-    fig : matplotlib.figure.Figure or SubFigure, optional
+    fig : ``matplotlib.figure.Figure`` or ``SubFigure``
         Draw into this (empty) figure instead of a new one.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ``matplotlib.figure.Figure``
         Bar heights are fractions of the values of that layer (they sum to 1 per panel).
 
     Notes
@@ -254,23 +254,23 @@ def plot_std_vs_depth(
     ----------
     results : SimulationResult, sequence of them, or dict ``{label: SimulationResult}``
         For instance the output of :func:`weightinit.simulate.compare`.
-    quantity : str or sequence of str, default "activation"
+    quantity : str or ``sequence`` of str, default ``"activation"``
         ``"activation"``, ``"preactivation"``, ``"gradient"`` (∂L/∂Z) or
         ``"activation_gradient"`` (∂L/∂A); several give side-by-side panels.
-    theory : bool, default True
-        Draw :meth:`SimulationResult.theory` as a dashed line of the same colour.
-    logy : bool, default True
+    theory : bool, default ``True``
+        Draw :meth:`weightinit.simulate.SimulationResult.theory` as a dashed line of the same colour.
+    logy : bool, default ``True``
         Logarithmic y axis (vanishing and exploding signals are straight lines on it).
-    title : str, optional
-    figsize : tuple, optional
-    fig : matplotlib.figure.Figure or SubFigure, optional
+    title : str
+    figsize : tuple
+    fig : ``matplotlib.figure.Figure`` or ``SubFigure``
         Draw into this (empty) figure instead of a new one.
-    vertical : bool, default False
+    vertical : bool, default ``False``
         Stack several panels vertically instead of side by side.
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ``matplotlib.figure.Figure``
     """
     quantities = [quantity] if isinstance(quantity, str) else list(quantity)
     if not quantities:
@@ -337,21 +337,21 @@ def plot_loss_curves(
     results : TrainResult, sequence, dict ``{label: TrainResult}`` or dict of lists
         A value that is a list of runs (e.g. several seeds) draws each run thinly in the same
         colour, labelled once.
-    which : {"eval", "batch"}, default "eval"
+    which : {"eval", "batch"}, default ``"eval"``
         ``"eval"``: loss on the whole training set at the evaluation steps; ``"batch"``: the
         mini-batch loss of every step.
-    logy : bool, default True
-    accuracy : bool, default False
+    logy : bool, default ``True``
+    accuracy : bool, default ``False``
         Add a second panel with the accuracy.
-    reference : float, optional
+    reference : float
         Draw a horizontal dotted line there, e.g. ``numpy.log(2)`` for the loss of a
         two-class model that has learnt nothing.
-    title : str, optional
-    figsize : tuple, optional
+    title : str
+    figsize : tuple
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ``matplotlib.figure.Figure``
     """
     if which not in ("eval", "batch"):
         raise ValueError(f"which must be 'eval' or 'batch'; got {which!r}")
@@ -400,14 +400,14 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
     Parameters
     ----------
     result : TrainResult, or dict ``{label: TrainResult}``
-    steps : sequence of int, default (0,)
+    steps : ``sequence`` of int, default (0,)
         Steps (0-based) to show; step 0 is the gradient at initialization.
-    logy : bool, default True
-    title : str, optional
+    logy : bool, default ``True``
+    title : str
 
     Returns
     -------
-    matplotlib.figure.Figure
+    ``matplotlib.figure.Figure``
     """
     items = list(result.items()) if isinstance(result, Mapping) else [(result.label, result)]
     fig, axes = _new_figure(1, 1)

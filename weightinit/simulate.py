@@ -4,7 +4,7 @@
 and bias scale), pushes a batch through it, back-propagates a gradient and returns a
 :class:`SimulationResult` with the mean and standard deviation of every layer's
 pre-activations, activations and gradients, the fraction of saturated or dead units, and the
-raw arrays for histograms. :meth:`SimulationResult.theory` returns the matching prediction of
+raw arrays for histograms. :meth:`weightinit.simulate.SimulationResult.theory` returns the matching prediction of
 :func:`weightinit.theory.propagate`, so that a figure can lay the theory over the measurement.
 
 Conventions
@@ -106,30 +106,30 @@ class SimulationResult:
     ----------
     widths : tuple of int
         ``(n_0, n_1, ..., n_L)``.
-    activation : Activation
-    init : InitSpec
+    activation : ``Activation``
+    init : ``InitSpec``
     bias_std : float
     input_second_moment : float
         Measured :math:`E[x^2]` of the inputs (what the theory starts from).
-    preact_mean, preact_std : ndarray
+    preact_mean, preact_std : ``ndarray``
         Of :math:`Z^{[l]}`.
-    act_mean, act_std : ndarray
+    act_mean, act_std : ``ndarray``
         Of :math:`A^{[l]} = f(Z^{[l]})`.
-    saturated_frac : ndarray or None
+    saturated_frac : ``ndarray`` or None
         tanh: fraction with ``|A| > 0.99``; sigmoid: outside ``[0.01, 0.99]``; else None.
-    inactive_frac : ndarray or None
+    inactive_frac : ``ndarray`` or None
         ReLU and leaky ReLU: fraction of entries with :math:`Z \\le 0`; else None.
-    dead_frac : ndarray or None
+    dead_frac : ``ndarray`` or None
         ReLU and leaky ReLU: fraction of units with :math:`Z \\le 0` for every sample of the
         batch ("dead" units); else None.
-    grad_act_std : ndarray
+    grad_act_std : ``ndarray``
         Standard deviation of :math:`\\partial L/\\partial A^{[l]}`.
-    grad_preact_std : ndarray
+    grad_preact_std : ``ndarray``
         Standard deviation of :math:`\\partial L/\\partial Z^{[l]}` (the "back-propagated
         gradient" of Glorot & Bengio 2010, fig. 7).
-    weight_grad_std : ndarray
+    weight_grad_std : ``ndarray``
         Standard deviation of the entries of :math:`\\partial L/\\partial W^{[l]}`.
-    preacts, acts, grad_acts, grad_preacts : list of ndarray or None
+    preacts, acts, grad_acts, grad_preacts : list of ``ndarray`` or None
         The raw ``(batch, n_l)`` arrays, kept when ``keep_arrays=True``.
     """
 
@@ -165,7 +165,7 @@ class SimulationResult:
 
     @property
     def label(self) -> str:
-        """Legend label: the initializer's Korean label."""
+        """The initializer's Korean label, for legends."""
         return self.init.label
 
     def theory(self) -> TheoryProfile:
@@ -224,25 +224,25 @@ def init_network(
 
     Parameters
     ----------
-    widths : int or sequence of int
+    widths : int or ``sequence`` of int
         Width of every layer (with ``depth``) or the list of layer widths.
-    init : str, (str, dict), float or InitSpec
+    init : str, (str, dict), float or ``InitSpec``
         Weight initializer (see :class:`weightinit.theory.InitSpec`).
-    depth : int, optional
+    depth : int
         Number of layers when ``widths`` is an int.
-    input_dim : int, optional
+    input_dim : int
         Input size n_0; defaults to the first layer width.
-    bias_std : float, default 0.0
+    bias_std : float, default ``0.0``
         Biases are N(0, bias_std²); with 0 they are zeros (and no draw is made).
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
         Source of randomness.
-    dtype : numpy dtype, default float64
+    dtype : ``numpy dtype``, default ``float64``
 
     Returns
     -------
-    weights : list of ndarray
+    weights : list of ``ndarray``
         ``weights[l]`` has shape ``(n_{l+1}, n_l)``.
-    biases : list of ndarray
+    biases : list of ``ndarray``
         ``biases[l]`` has shape ``(n_{l+1},)``.
     """
     spec = as_init_spec(init)
@@ -294,22 +294,22 @@ def run_network(
 
     Parameters
     ----------
-    x : array_like, shape (batch, n_0)
+    x : ``array_like``, shape (batch, n_0)
         Inputs.
-    weights : sequence of ndarray
+    weights : ``sequence`` of ``ndarray``
         ``weights[l]`` of shape ``(n_{l+1}, n_l)``.
-    biases : sequence of ndarray or None
+    biases : ``sequence`` of ``ndarray`` or None
         ``None`` for no biases.
-    activation : str or Activation
-    output_grad : array_like, shape (batch, n_L), optional
+    activation : str or ``Activation``
+    output_grad : ``array_like``, shape (batch, n_L)
         :math:`\\partial L/\\partial A^{[L]}`; standard normal from ``rng`` when omitted.
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
         Used only to draw ``output_grad``.
-    keep_arrays : bool, default True
+    keep_arrays : bool, default ``True``
         Keep the per-layer arrays in the result (for histograms).
-    init : InitSpec, optional
-        Recorded in the result (for labels and :meth:`SimulationResult.theory`).
-    bias_std : float, default 0.0
+    init : ``InitSpec``
+        Recorded in the result (for labels and :meth:`weightinit.simulate.SimulationResult.theory`).
+    bias_std : float, default ``0.0``
         Recorded in the result.
 
     Returns
@@ -419,28 +419,28 @@ def simulate(
 
     Parameters
     ----------
-    width : int or sequence of int, default 500
+    width : int or ``sequence`` of int, default ``500``
         Width of every layer, or the list of the layer widths.
-    depth : int, optional
+    depth : int
         Number of layers: 10 when omitted and ``width`` is an int; when ``width`` is a
         sequence, leave it out or give its length.
-    activation : str or Activation, default "tanh"
-    init : str, (str, dict), float or InitSpec, default "xavier_normal"
+    activation : str or ``Activation``, default ``"tanh"``
+    init : str, (str, dict), float or ``InitSpec``, default ``"xavier_normal"``
         Weight initializer; a number s means plain random init N(0, s²).
-    input_dim : int, optional
+    input_dim : int
         n_0; defaults to the first layer width.
-    batch_size : int, default 1000
+    batch_size : int, default ``1000``
         Number of samples (ignored when ``x`` is given).
-    bias_std : float, default 0.0
+    bias_std : float, default ``0.0``
         Biases N(0, bias_std²); zeros when 0.
-    x : array_like, optional
+    x : ``array_like``
         Inputs of shape ``(batch, n_0)``; standard normal when omitted.
-    rng : None, int or numpy.random.Generator
-    keep_arrays : bool, default True
+    rng : None, int or ``numpy.random.Generator``
+    keep_arrays : bool, default ``True``
         Keep the raw per-layer arrays (needed for histograms).
-    activation_kwargs : dict, optional
+    activation_kwargs : dict
         E.g. ``{"negative_slope": 0.1}`` for leaky ReLU.
-    dtype : numpy dtype, default float64
+    dtype : ``numpy dtype``, default ``float64``
 
     Returns
     -------
@@ -488,11 +488,11 @@ def compare(inits, width=500, depth: int | None = None, activation="tanh", *, rn
 
     Parameters
     ----------
-    inits : sequence
+    inits : ``sequence``
         Initializers in any form :func:`weightinit.theory.as_init_spec` accepts.
     width, depth, activation
         As in :func:`simulate`.
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
         The inputs are drawn once from it, then each network in turn.
     **kwargs
         Passed to :func:`simulate` (``batch_size``, ``bias_std``, ``keep_arrays``, ``input_dim``...).

@@ -87,9 +87,9 @@ class InitSpec:
     ----------
     name : str
         A name understood by :func:`weightinit.initializers.get_initializer`.
-    kwargs : mapping, optional
+    kwargs : ``mapping``
         Keyword arguments for the initializer (``std=`` for ``"random_normal"``, ...).
-    label : str, optional
+    label : str
         Legend label; a Korean default is derived from the name when omitted.
 
     Examples
@@ -158,7 +158,7 @@ def as_init_spec(init) -> InitSpec:
 
     Parameters
     ----------
-    init : str, (str, dict), float or InitSpec
+    init : str, (str, dict), float or ``InitSpec``
         See :class:`InitSpec`.
 
     Returns
@@ -225,16 +225,16 @@ def gaussian_expectation(func, q) -> np.ndarray:
 
     Parameters
     ----------
-    func : callable
+    func : ``callable``
         Vectorised function g. It is called with an array of shape ``q.shape + (k,)`` holding
         the k quadrature nodes scaled by :math:`\sqrt q` (a 1-D array when ``q`` is a scalar).
-    q : float or array_like
+    q : float or ``array_like``
         Variance(s) of z, >= 0. The result has the shape of ``q``.
 
     Notes
     -----
     For :math:`q \le 1` this is Gauss--Hermite quadrature with the 201 probabilists' nodes of
-    :func:`numpy.polynomial.hermite_e.hermegauss`: exact for polynomials up to degree 401 and
+    ``numpy.polynomial.hermite_e.hermegauss``: exact for polynomials up to degree 401 and
     accurate to about 1e-14 for tanh, sigmoid and their derivatives. For larger q these
     functions approach a step (tanh(√q z) has poles at :math:`z = \pm i\pi/(2\sqrt q)`),
     where Gauss--Hermite converges slowly (201 nodes leave an error of 1e-5 at q = 10 and
@@ -282,13 +282,13 @@ def activation_second_moment(activation, q) -> np.ndarray:
 
     Parameters
     ----------
-    activation : str or Activation
-    q : float or array_like
+    activation : str or ``Activation``
+    q : float or ``array_like``
         Pre-activation variance(s).
 
     Returns
     -------
-    ndarray
+    ``ndarray``
         Same shape as ``q``.
     """
     act = get_activation(activation)
@@ -327,21 +327,21 @@ class TheoryProfile:
     ----------
     widths : tuple of int
         ``(n_0, n_1, ..., n_L)``: input size, then the width of each layer.
-    activation : Activation
-    init : InitSpec
-    weight_var : ndarray, shape (L,)
+    activation : ``Activation``
+    init : ``InitSpec``
+    weight_var : ``ndarray``, shape (L,)
         Variance of the weight entries of each layer.
-    preact_var : ndarray, shape (L,)
+    preact_var : ``ndarray``, shape (L,)
         :math:`q_l = \\mathrm{Var}(Z^{[l]})`.
-    act_second_moment : ndarray, shape (L,)
+    act_second_moment : ``ndarray``, shape (L,)
         :math:`E[(A^{[l]})^2]`.
-    act_mean : ndarray, shape (L,)
+    act_mean : ``ndarray``, shape (L,)
         :math:`E[A^{[l]}]`.
-    act_var : ndarray, shape (L,)
+    act_var : ``ndarray``, shape (L,)
         :math:`\\mathrm{Var}(A^{[l]}) = E[A^2] - E[A]^2`.
-    grad_act_var : ndarray, shape (L,)
+    grad_act_var : ``ndarray``, shape (L,)
         :math:`\\mathrm{Var}(\\partial L/\\partial A^{[l]})` (output layer: ``output_grad_var``).
-    grad_preact_var : ndarray, shape (L,)
+    grad_preact_var : ``ndarray``, shape (L,)
         :math:`\\mathrm{Var}(\\partial L/\\partial Z^{[l]})`.
     """
 
@@ -438,24 +438,24 @@ def propagate(
 
     Parameters
     ----------
-    widths : int or sequence of int
+    widths : int or ``sequence`` of int
         Width of every layer (with ``depth``) or the list of the L layer widths.
-    activation : str or Activation
+    activation : str or ``Activation``
         Applied after every layer.
-    init : str, (str, dict), float or InitSpec
+    init : str, (str, dict), float or ``InitSpec``
         Weight initializer of every layer (see :class:`InitSpec`).
-    depth : int, optional
+    depth : int
         Number of layers when ``widths`` is an int.
-    input_dim : int, optional
+    input_dim : int
         n_0; defaults to the first layer width.
-    input_second_moment : float, default 1.0
+    input_second_moment : float, default ``1.0``
         :math:`E[x^2]` of an input coordinate (1 for N(0, 1) inputs).
-    bias_std : float, default 0.0
+    bias_std : float, default ``0.0``
         Biases drawn from N(0, bias_std²) add :math:`\sigma_b^2` to every :math:`q_l`.
-    output_grad_var : float, default 1.0
+    output_grad_var : float, default ``1.0``
         :math:`\mathrm{Var}(\partial L/\partial A^{[L]})`; the simulator uses a standard normal
         output gradient, hence 1.
-    activation_kwargs : dict, optional
+    activation_kwargs : dict
         Passed to :func:`~weightinit.activations.get_activation` (``negative_slope``).
 
     Returns
@@ -536,7 +536,7 @@ def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activatio
 
     Here :math:`\sigma_w^2` is the *scaled* weight variance (:math:`n \cdot \mathrm{Var}(W)`).
     For bounded activations (tanh, sigmoid) the root is bracketed and found with
-    :func:`scipy.optimize.brentq`; when the map has no positive root (tanh with
+    ``scipy.optimize.brentq``; when the map has no positive root (tanh with
     :math:`\sigma_w^2 \le 1`, :math:`\sigma_b^2 = 0`) the fixed point is 0. For the
     positively homogeneous activations (linear, ReLU, leaky ReLU) the map is linear,
     :math:`q \mapsto c\,q + \sigma_b^2`, and the answer follows directly.
@@ -575,10 +575,10 @@ def chi1(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwarg
 
     Parameters
     ----------
-    activation : str or Activation
+    activation : str or ``Activation``
     sigma_w2 : float
         Scaled weight variance :math:`\sigma_w^2 = n\,\mathrm{Var}(W)`.
-    sigma_b2 : float, default 0.0
+    sigma_b2 : float, default ``0.0``
         Bias variance.
 
     Returns

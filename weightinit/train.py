@@ -39,21 +39,21 @@ class TrainResult:
 
     Attributes
     ----------
-    loss : ndarray, shape (steps,)
+    loss : ``ndarray``, shape (steps,)
         Mini-batch loss at each step, before that step's update.
-    accuracy : ndarray, shape (steps,)
+    accuracy : ``ndarray``, shape (steps,)
         Mini-batch accuracy at each step, before the update.
-    eval_steps : ndarray of int
+    eval_steps : ``ndarray`` of int
         Steps after which the whole training set was evaluated (0 = before training).
-    eval_loss, eval_accuracy : ndarray
+    eval_loss, eval_accuracy : ``ndarray``
         Loss and accuracy on the whole training set at ``eval_steps``.
-    grad_norms : ndarray, shape (steps, L + 1)
+    grad_norms : ``ndarray``, shape (steps, L + 1)
         Frobenius norm of the weight gradient of each layer (the last column is the output
         layer) at each step.
-    weights, biases : list of ndarray
+    weights, biases : list of ``ndarray``
         Final parameters (weights in PyTorch shape ``(out, in)``).
-    init : InitSpec
-    activation : Activation
+    init : ``InitSpec``
+    activation : ``Activation``
     loss_name : str
     """
 
@@ -71,7 +71,7 @@ class TrainResult:
 
     @property
     def label(self) -> str:
-        """Legend label: the initializer's Korean label."""
+        """The initializer's Korean label, for legends."""
         return self.init.label if self.init is not None else ""
 
     @property
@@ -147,19 +147,19 @@ def loss_and_grads(weights, biases, X, y, activation, *, loss: str = "softmax"):
 
     Parameters
     ----------
-    weights, biases : list of ndarray
+    weights, biases : list of ``ndarray``
         ``weights[l]`` of shape ``(n_{l+1}, n_l)``; the last pair is the linear output layer.
-    X : ndarray, shape (batch, n_0)
-    y : ndarray of int, shape (batch,)
-    activation : str or Activation
+    X : ``ndarray``, shape (batch, n_0)
+    y : ``ndarray`` of int, shape (batch,)
+    activation : str or ``Activation``
         Hidden-layer activation.
-    loss : {"softmax", "logistic"}
+    loss : ``"softmax"`` or ``"logistic"``
 
     Returns
     -------
     value : float
         Mean loss over the batch.
-    grad_weights, grad_biases : list of ndarray
+    grad_weights, grad_biases : list of ``ndarray``
         Same shapes as ``weights`` and ``biases``.
     """
     act = get_activation(activation)
@@ -236,30 +236,30 @@ def train(
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-    y : array_like of int, shape (n_samples,)
+    X : ``array_like``, shape (n_samples, n_features)
+    y : ``array_like`` of int, shape (n_samples,)
         Class labels 0..K-1.
-    width : int or sequence of int, default 64
+    width : int or ``sequence`` of int, default ``64``
         Width of every hidden layer, or the list of hidden widths.
-    depth : int, optional
+    depth : int
         Number of hidden layers (30 when omitted and ``width`` is an int).
-    activation : str or Activation, default "relu"
-    init : str, (str, dict), float or InitSpec, default "kaiming_normal"
+    activation : str or ``Activation``, default ``"relu"``
+    init : str, (str, dict), float or ``InitSpec``, default ``"kaiming_normal"``
         Initializer of every layer (see :class:`weightinit.theory.InitSpec`).
-    loss : {"softmax", "logistic"}, default "softmax"
-    lr : float, default 0.02
+    loss : {"softmax", "logistic"}, default ``"softmax"``
+    lr : float, default ``0.02``
         Learning rate (> 0).
-    momentum : float, default 0.0
+    momentum : float, default ``0.0``
         Heavy-ball momentum in [0, 1), PyTorch convention ``v ← μ v + g; w ← w − lr v``.
-    steps : int, default 300
+    steps : int, default ``300``
         Number of SGD updates.
-    batch_size : int, default 128
+    batch_size : int, default ``128``
         Mini-batch size (the whole set when larger than it); each batch is drawn without
         replacement from ``rng``.
-    eval_every : int, default 10
+    eval_every : int, default ``10``
         Evaluate on the whole training set every this many steps (and before the first and
         after the last).
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
         Weights are drawn first, then the mini-batches.
 
     Returns
@@ -364,11 +364,11 @@ def compare_training(inits, X, y, *, rng=None, **kwargs) -> dict:
 
     Parameters
     ----------
-    inits : sequence
+    inits : ``sequence``
         Initializers in any form :func:`weightinit.theory.as_init_spec` accepts.
     X, y
         Training data.
-    rng : None, int or numpy.random.Generator
+    rng : None, int or ``numpy.random.Generator``
         One seed is drawn from it and every run starts from that seed, so the runs share
         the mini-batches and the underlying random numbers of their weights (a paired
         comparison: only the scale and shape of the distribution differ).
