@@ -155,3 +155,17 @@ def test_explorer_widget_redraws_on_change():
     assert "초" in controls.children[2].value
     with pytest.raises(ValueError):
         explorer.explorer(init="not_an_init")
+
+
+def test_figures_display_as_png_in_ipython(small_results):
+    pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance(history_length=0)
+    try:
+        fig = plots.plot_std_vs_depth(small_results)
+        data, _ = shell.display_formatter.format(fig)
+        assert data["image/png"].startswith(PNG_MAGIC)
+        assert "image/svg+xml" not in data
+    finally:
+        InteractiveShell.clear_instance()

@@ -222,3 +222,5 @@ def test_run_network_checks_shapes():
         run_network(x, [np.zeros((5, 3))], None, "relu", output_grad=np.zeros((4, 4)))
     with pytest.raises(ValueError):
         run_network(x, [], None, "relu")
+    with pytest.raises(ValueError, match="initializer"):
+        run_network(x, [np.ones((5, 3))], None, "relu", rng=0).theory()

@@ -120,10 +120,11 @@ def explorer_figure(result: SimulationResult, *, title: str | None = None, layer
     """
     from matplotlib.figure import Figure
 
-    from .plots import plot_histograms, plot_std_vs_depth
+    from .plots import enable_notebook_display, plot_histograms, plot_std_vs_depth
     from .style import use_korean_style
 
     use_korean_style()
+    enable_notebook_display()
     n_hist = min(result.depth, 10) if layers is None else len(layers)
     fig = Figure(figsize=(1.45 * n_hist + 4.6, 4.6), layout="constrained")
     left, right = fig.subfigures(1, 2, width_ratios=[1.45 * n_hist + 0.4, 4.0])
@@ -177,7 +178,7 @@ def explorer(
         ) from exc
     from IPython.display import display
 
-    get_activation(activation)
+    activation = get_activation(activation).name
     if init not in EXPLORER_INITS.values():
         raise ValueError(f"init must be one of {sorted(EXPLORER_INITS.values())}; got {init!r}")
 

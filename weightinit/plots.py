@@ -4,12 +4,13 @@ Every function applies the house style (:func:`weightinit.style.use_korean_style
 Korean, and returns a new ``matplotlib.figure.Figure`` made with
 ``matplotlib.figure.Figure`` directly (not through ``pyplot``), so nothing is left open in
 a pyplot state machine and no GUI backend is touched. In a notebook, show it by leaving it as
-the cell's last value or with ``IPython.display.display(fig)``; save it with
-``fig.savefig("x.png")``.
+the cell's last value or with ``IPython.display.display(fig)`` (it is displayed as PNG, see
+:func:`enable_notebook_display`); save it with ``fig.savefig("x.png")``.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -19,6 +20,7 @@ __all__ = [
     "plot_std_vs_depth",
     "plot_loss_curves",
     "plot_grad_norms",
+    "enable_notebook_display",
     "QUANTITY_LABELS",
 ]
 
@@ -40,6 +42,37 @@ _HIST_TITLES = {
 _MAX_SAMPLES = 200_000  # histogram at most this many values per layer: the shape is the same
 
 
+def _figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def enable_notebook_display() -> None:
+    """Make a bare :class:`~matplotlib.figure.Figure` display as PNG in IPython/Jupyter.
+
+    The figures of this module are not made through ``pyplot``. Until ``pyplot`` is imported,
+    IPython has no PNG formatter for them and a cell ending in one shows only
+    ``<Figure size ...>``. This registers one (PNG only: SVG output is avoided on purpose),
+    unless a formatter is already there, e.g. matplotlib-inline's. Called by every figure
+    function; outside IPython it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is optional
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        png.lookup_by_type(Figure)
+    except KeyError:
+        png.for_type(Figure, _figure_png)
+
+
 def _new_figure(nrows=1, ncols=1, *, figsize=None, fig=None, **kwargs):
     """A new constrained-layout Figure, or ``fig`` (a Figure or SubFigure) to draw into."""
     from matplotlib.figure import Figure
@@ -47,6 +80,7 @@ def _new_figure(nrows=1, ncols=1, *, figsize=None, fig=None, **kwargs):
     from .style import use_korean_style
 
     use_korean_style()
+    enable_notebook_display()
     if fig is None:
         fig = Figure(figsize=figsize, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)

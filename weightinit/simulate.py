@@ -178,6 +178,11 @@ class SimulationResult:
             initializer and bias scale, starting from the measured input second moment, with
             unit output-gradient variance.
         """
+        if self.init.name == "custom":
+            raise ValueError(
+                "this result came from weights given to run_network, not from an initializer; "
+                "use weightinit.theory.propagate with the initializer that drew them"
+            )
         return propagate(
             list(self.widths[1:]),
             self.activation,
