@@ -49,7 +49,7 @@ def _figure_png(fig) -> bytes:
 
 
 def enable_notebook_display() -> None:
-    """Make a bare :class:`~matplotlib.figure.Figure` display as PNG in IPython/Jupyter.
+    """Make a bare ``matplotlib.figure.Figure`` display as PNG in IPython/Jupyter.
 
     The figures of this module are not made through ``pyplot``. Until ``pyplot`` is imported,
     IPython has no PNG formatter for them and a cell ending in one shows only
