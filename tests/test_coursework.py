@@ -31,8 +31,6 @@ ASSIGNMENT = "weight_init"
 CELL_TIMEOUT = 10  # seconds per cell while grading in these tests (the slowest cell needs < 1 s)
 PYTHON = sys.executable
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 def load_coursework():
     spec = importlib.util.spec_from_file_location("coursework", SCRIPT)
