@@ -342,7 +342,7 @@ def run_network(
     inactive = np.empty(L) if act.is_rectifier else None
     dead = np.empty(L) if act.is_rectifier else None
 
-    zs, as_ = [], []
+    zs, as_, masks = [], [], []
     a = x
     for l in range(L):
         z = a @ weights[l].T
@@ -358,9 +358,10 @@ def run_network(
         if sat is not None:
             sat[l] = np.count_nonzero(act.saturated(a)) / a.size
         if inactive is not None:
-            off = z <= 0
-            inactive[l] = np.count_nonzero(off) / off.size
-            dead[l] = np.count_nonzero(off.all(axis=0)) / off.shape[1]
+            on = z > 0
+            masks.append(on)  # reused by the backward pass as ReLU's derivative
+            inactive[l] = 1.0 - np.count_nonzero(on) / on.size
+            dead[l] = 1.0 - np.count_nonzero(on.any(axis=0)) / on.shape[1]
 
     if output_grad is None:
         delta = as_generator(rng).standard_normal((batch, ns[-1])).astype(x.dtype, copy=False)
@@ -372,7 +373,10 @@ def run_network(
     for l in range(L - 1, -1, -1):
         gas[l] = delta
         stats["ga"][l] = _mean_std(delta)[1]
-        g = delta * _derivative(act, zs[l], as_[l])
+        if act.name == "relu":
+            g = delta * masks[l]  # bool mask: multiplied without a float copy of f'(z)
+        else:
+            g = delta * _derivative(act, zs[l], as_[l])
         gzs[l] = g
         stats["gz"][l] = _mean_std(g)[1]
         a_prev = as_[l - 1] if l > 0 else x
