@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import integrate
 
 from weightinit import theory
@@ -256,3 +258,35 @@ def test_sigmoid_has_a_positive_fixed_point():
     p = theory.chi1("sigmoid", 4.0)
     rhs = 4.0 * quad_expectation(lambda z: 1 / (1 + math.exp(-z)) ** 2, p.q_star)
     assert rhs == pytest.approx(p.q_star, rel=1e-9)
+
+
+# --- properties over many shapes (hypothesis) ------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 60), min_size=1, max_size=6),
+    n0=st.integers(1, 60),
+    m2=st.floats(0.01, 10.0),
+)
+def test_linear_xavier_recursion_for_any_width_profile(widths, n0, m2):
+    p = theory.propagate(widths, "linear", "xavier_normal", input_dim=n0, input_second_moment=m2)
+    ns = [n0] + widths
+    q, expected = m2, []
+    for n_in, n_out in zip(ns[:-1], ns[1:]):
+        q = 2.0 / (n_in + n_out) * n_in * q  # E[f(z)²] = q for the identity
+        expected.append(q)
+    np.testing.assert_allclose(p.preact_var, expected, rtol=1e-12)
+    g, back = 1.0, []
+    for n_in, n_out in reversed(list(zip(ns[:-1], ns[1:]))):
+        back.append(g)
+        g = n_out * 2.0 / (n_in + n_out) * g  # back through W: a sum over n_out nodes
+    np.testing.assert_allclose(p.grad_act_var, back[::-1], rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(q=st.floats(0.0, 50.0), k=st.integers(1, 6))
+def test_gaussian_even_moments(q, k):
+    double_factorial = math.prod(range(2 * k - 1, 0, -2))
+    got = float(theory.gaussian_expectation(lambda z: z ** (2 * k), q))
+    assert got == pytest.approx(double_factorial * q**k, rel=1e-10, abs=1e-300)
