@@ -11,6 +11,7 @@ the cell's last value or with ``IPython.display.display(fig)`` (it is displayed 
 from __future__ import annotations
 
 import io
+import math
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -98,6 +99,12 @@ def _log_y(ax) -> None:
 
     ax.set_yscale("log")
     lo, hi = ax.get_ylim()
+    if hi / lo < 10:
+        # Show at least a decade: a signal that is kept steady must look flat, not have its
+        # few per cent of sampling noise blown up to the full height of the axes.
+        centre = math.sqrt(lo * hi)
+        lo, hi = centre / math.sqrt(10), centre * math.sqrt(10)
+        ax.set_ylim(lo, hi)
     if hi / lo >= 20:
         def decade(v, _pos):
             e = np.log10(v) if v > 0 else np.nan
