@@ -228,7 +228,7 @@ def plot_histograms(
         len(kinds), ncols, figsize=(1.6 * ncols + 0.8, 2.0 * len(kinds) + 0.6), fig=fig, sharey="row"
     )
     palette = ["C0", "C1", "C2", "C3"]
-    positive_only = result.activation.is_rectifier
+    positive_only = result.activation.name == "relu"  # leaky ReLU keeps its negative side
     for r, kind in enumerate(kinds):
         arrays = _arrays(result, kind)
         data = []
