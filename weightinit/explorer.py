@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-
 from .activations import ACTIVATION_NAMES, get_activation
 from .simulate import SimulationResult, simulate
 from .theory import InitSpec, as_init_spec
