@@ -12,6 +12,9 @@ GRADES  ?= _build/coursework/grades.csv
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MPLBACKEND := Agg
+# One BLAS thread: the chapters' matrices are small, and on a busy 2-core machine competing
+# BLAS threads made a chapter 10-30 times slower. Same setting for references and their checks.
+export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: help venv book student-book test test-lib notebooks lab release autograde grades bench clean
 

@@ -14,6 +14,7 @@ Colab, and it holds the reference outputs that ``pytest --nbval`` compares a fre
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,8 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# the kernels inherit this; the Makefile and the tests set the same (see the Makefile)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = ROOT / "notebooks"
 
