@@ -15,17 +15,10 @@ import pytest
 from scipy import stats
 
 import weightinit.initializers as wi
+from fan_reference import fans
 
 TRUNC_STD = 0.87962566103423978
 P_MIN = 1e-4
-
-
-def fans(shape, layout):
-    if layout == "torch":
-        rf = math.prod(shape[2:])
-        return shape[1] * rf, shape[0] * rf
-    rf = math.prod(shape[:-2])
-    return shape[-2] * rf, shape[-1] * rf
 
 
 def normal(var):

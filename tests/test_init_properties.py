@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import weightinit.initializers as wi
+from fan_reference import fans
 
 TRUNC_STD = 0.87962566103423978
 # kurtosis E[x^4] / E[x^2]^2 of each law; sets the spread of the sample mean square
@@ -32,14 +33,6 @@ KURTOSIS["truncated_normal"] = _m4 / _m2**2
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60,
                     suppress_health_check=[HealthCheck.too_slow])
-
-
-def fans(shape, layout):
-    if layout == "torch":
-        rf = math.prod(shape[2:])
-        return shape[1] * rf, shape[0] * rf
-    rf = math.prod(shape[:-2])
-    return shape[-2] * rf, shape[-1] * rf
 
 
 def to_keras(torch_shape):
