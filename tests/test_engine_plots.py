@@ -169,3 +169,13 @@ def test_figures_display_as_png_in_ipython(small_results):
         assert "image/svg+xml" not in data
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_layer_ticks_are_evenly_spaced():
+    from weightinit.plots import _layer_ticks
+
+    assert _layer_ticks(10) == list(range(1, 11))
+    for depth in (13, 20, 30, 57, 100, 20_000):
+        ticks = _layer_ticks(depth)
+        steps = set(np.diff(ticks))
+        assert len(steps) == 1 and len(ticks) <= 10 and ticks[-1] <= depth < ticks[-1] + ticks[0], (depth, ticks)

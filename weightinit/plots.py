@@ -274,8 +274,19 @@ def plot_histograms(
             ax.text(0.97, 0.95, f"σ={std:.2g}", transform=ax.transAxes, ha="right", va="top", fontsize=7)
         name = _HIST_TITLES[kind] + (" (A>0)" if kind == "activation" and positive_only else "")
         axes[r, 0].set_ylabel(name, fontsize=9)
+    # The row name labels the y axis, so say once what its numbers are.
+    fig.supxlabel("세로축: 각 구간에 든 값의 비율", fontsize=8)
     fig.suptitle(title if title is not None else f"{result.activation.label}, {result.label}", fontsize=11)
     return fig
+
+
+def _layer_ticks(depth: int) -> list[int]:
+    """Every layer up to 12; beyond, evenly spaced round numbers (20 -> 2, 4, ..., 20)."""
+    if depth <= 12:
+        return list(range(1, depth + 1))
+    nice = (2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+    step = next((s for s in nice if depth / s <= 10), -(-depth // 10))
+    return list(range(step, depth + 1, step))
 
 
 def plot_std_vs_depth(
@@ -342,7 +353,7 @@ def plot_std_vs_depth(
             ax.set_xlabel("층")
         ax.set_ylabel(QUANTITY_LABELS[q])
         depth = max(res.depth for _, res in items)
-        ax.set_xticks(np.unique(np.linspace(1, depth, min(depth, 10)).round().astype(int)))
+        ax.set_xticks(_layer_ticks(depth))
     handles, labels = axes[0, 0].get_legend_handles_labels()
     if theory:
         from matplotlib.lines import Line2D
