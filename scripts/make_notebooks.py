@@ -14,6 +14,7 @@ Colab, and it holds the reference outputs that ``pytest --nbval`` compares a fre
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import time
@@ -56,6 +57,9 @@ def to_notebook(md: Path) -> nbformat.NotebookNode:
     nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
+    # Ids from position and content, not random: regenerating an unchanged chapter changes nothing.
+    for i, cell in enumerate(nb.cells):
+        cell.id = hashlib.sha1(f"{i}\0{cell.source}".encode()).hexdigest()[:12]
     return nb
 
 
