@@ -76,9 +76,22 @@ def execute(md: Path) -> float:
     nb.metadata.pop("widgets", None)  # widget state holds random model ids; nothing to compare
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     NOTEBOOKS.mkdir(exist_ok=True)
     nbformat.write(nb, NOTEBOOKS / f"{md.stem}.ipynb")
     return elapsed
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Join consecutive prints to the same stream: how the kernel chunked them depends on timing."""
+    merged = []
+    for out in outputs:
+        if out.output_type == "stream" and merged and merged[-1].output_type == "stream" and merged[-1].name == out.name:
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def stale(md: Path) -> str | None:
