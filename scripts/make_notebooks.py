@@ -78,6 +78,8 @@ def execute(md: Path) -> float:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs = coalesce_streams(cell.outputs)
+            for out in cell.outputs:  # a live widget's random model id means nothing in a file
+                out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
     NOTEBOOKS.mkdir(exist_ok=True)
     nbformat.write(nb, NOTEBOOKS / f"{md.stem}.ipynb")
     return elapsed
