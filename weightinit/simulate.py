@@ -32,7 +32,7 @@ import numpy as np
 
 from ._validation import as_generator
 from .activations import Activation, get_activation
-from .theory import InitSpec, TheoryProfile, as_init_spec, check_widths, propagate, _check_nonnegative
+from .theory import InitSpec, LayerAxis, TheoryProfile, as_init_spec, check_widths, propagate, _check_nonnegative
 
 __all__ = [
     "SimulationResult",
@@ -96,7 +96,7 @@ def _on_one_blas_thread(func):
 
 
 @dataclass
-class SimulationResult:
+class SimulationResult(LayerAxis):
     """Per-layer statistics of one forward and backward pass (layers 1..L).
 
     All statistics are arrays of shape ``(L,)`` taken over every entry of the ``(batch, n_l)``
@@ -153,15 +153,6 @@ class SimulationResult:
     grad_acts: list | None = field(default=None, repr=False)
     grad_preacts: list | None = field(default=None, repr=False)
 
-    @property
-    def depth(self) -> int:
-        """Number of layers L."""
-        return len(self.widths) - 1
-
-    @property
-    def layers(self) -> np.ndarray:
-        """Layer numbers 1..L (for plotting)."""
-        return np.arange(1, self.depth + 1)
 
     @property
     def label(self) -> str:

@@ -319,8 +319,22 @@ def derivative_second_moment(activation, q) -> np.ndarray:
 # Recursions through a network
 
 
+class LayerAxis:
+    """Depth and layer numbers of a per-layer record, read off its ``widths`` (n_0, ..., n_L)."""
+
+    @property
+    def depth(self) -> int:
+        """Number of layers L."""
+        return len(self.widths) - 1
+
+    @property
+    def layers(self) -> np.ndarray:
+        """Layer numbers 1..L (for plotting)."""
+        return np.arange(1, self.depth + 1)
+
+
 @dataclass(frozen=True)
-class TheoryProfile:
+class TheoryProfile(LayerAxis):
     """Per-layer predictions of the mean-field recursions (layers 1..L).
 
     Attributes
@@ -356,15 +370,6 @@ class TheoryProfile:
     grad_act_var: np.ndarray
     grad_preact_var: np.ndarray
 
-    @property
-    def depth(self) -> int:
-        """Number of layers L."""
-        return len(self.widths) - 1
-
-    @property
-    def layers(self) -> np.ndarray:
-        """Layer numbers 1..L (for plotting)."""
-        return np.arange(1, self.depth + 1)
 
     @property
     def preact_std(self) -> np.ndarray:
