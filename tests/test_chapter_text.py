@@ -133,3 +133,14 @@ def test_banned_variants_are_in_the_glossary():
     for variant, term in BANNED.items():
         row = next((line for line in glossary.splitlines() if line.startswith(f"| {term} |")), None)
         assert row and variant in row, f"the glossary's row for {term} does not list {variant}"
+
+
+def test_displayed_framework_recipes_compile():
+    """The PyTorch and Keras code the practice chapter shows (not executed here) is valid Python."""
+    blocks = re.findall(r"^```python\n(.*?)^```", chapter_text("practice"), flags=re.S | re.M)
+    assert blocks, "the practice chapter shows no framework code"
+    for i, block in enumerate(blocks):
+        compile(block, f"practice.md python block {i}", "exec")  # raises SyntaxError with the line
+    joined = "\n".join(blocks)
+    for needed in ("register_forward_hook", "register_full_backward_hook", "GradientTape", "layer_report"):
+        assert needed in joined, f"the recipe for checking one's own network lacks {needed}"

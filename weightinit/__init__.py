@@ -8,10 +8,11 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.theory` (variance recursions, mean-field slope), :mod:`~weightinit.simulate`
 (per-layer statistics of a deep network), :mod:`~weightinit.train` and
 :mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
-:mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.style`.
+:mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
+(per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`.
 """
 
-from . import activations, datasets, explorer, initializers, plots, simulate, theory, train
+from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, train
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -39,5 +40,5 @@ from .style import use_korean_style
 
 __version__ = "0.1.0"
 
-__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "explorer", "initializers",
+__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "diagnostics", "explorer", "initializers",
            "plots", "simulate", "theory", "train"]
