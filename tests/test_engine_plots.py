@@ -179,3 +179,97 @@ def test_layer_ticks_are_evenly_spaced():
         ticks = _layer_ticks(depth)
         steps = set(np.diff(ticks))
         assert len(steps) == 1 and len(ticks) <= 10 and ticks[-1] <= depth < ticks[-1] + ticks[0], (depth, ticks)
+
+
+# --- Every figure says what its axes show ------------------------------------------------------
+
+def missing_labels(fig) -> list[str]:
+    """Axes of ``fig`` without an x or y label. An axis shared with a labelled one (the stacked
+    panels of one quantity, the histogram row whose first panel says "비율") counts as labelled."""
+    def labelled(ax, axis):
+        get = (lambda a: a.get_xlabel()) if axis == "x" else (lambda a: a.get_ylabel())
+        group = ax.get_shared_x_axes() if axis == "x" else ax.get_shared_y_axes()
+        return any(get(a).strip() for a in group.get_siblings(ax))
+
+    problems = []
+    for i, ax in enumerate(fig.axes):
+        for axis in ("x", "y"):
+            if not labelled(ax, axis):
+                problems.append(f"axes {i}: no {axis} label")
+    return problems
+
+
+def legend_misses_a_line(fig) -> list[str]:
+    """Labels of drawn lines that no legend of the figure lists (one legend may serve all panels)."""
+    shown = {t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()}
+    labelled = {ln.get_label() for ax in fig.axes for ln in ax.get_lines() if not ln.get_label().startswith("_")}
+    return sorted(labelled - shown)
+
+
+@pytest.fixture(scope="module")
+def every_figure(small_results):
+    X, y = rings(200, rng=0)
+    runs = compare_training([0.05, "kaiming_normal"], X, y, width=16, depth=3, steps=10, batch_size=32,
+                            eval_every=5, rng=0)
+    relu = simulate(32, 4, "relu", "kaiming_normal", batch_size=50, rng=0)
+    xav = small_results["자비에 초기화 (정규)"]
+    return {
+        "histograms": plots.plot_histograms(xav, ("activation", "preactivation", "gradient", "activation_gradient")),
+        "histograms_relu_own_range": plots.plot_histograms(relu, sharex=False),
+        "std_vs_depth": plots.plot_std_vs_depth(small_results, ["activation", "gradient"]),
+        "std_vs_depth_vertical": plots.plot_std_vs_depth(xav, ["preactivation", "activation_gradient"], vertical=True),
+        "loss_curves": plots.plot_loss_curves(runs, accuracy=True, reference=np.log(2)),
+        "grad_norms": plots.plot_grad_norms(runs, steps=(0, 9)),
+        "explorer": explorer.explorer_figure(xav),
+    }
+
+
+def test_every_figure_labels_both_axes(every_figure):
+    for name, fig in every_figure.items():
+        assert missing_labels(fig) == [], name
+        assert legend_misses_a_line(fig) == [], name
+
+
+def test_histograms_say_fraction_and_name_the_quantity(every_figure):
+    fig = every_figure["histograms"]
+    rows = {"활성화 값", "사전 활성화 값", r"기울기 $\partial L/\partial Z$", r"기울기 $\partial L/\partial A$"}
+    assert {ax.get_xlabel() for ax in fig.axes} == rows
+    first_column = [ax for ax in fig.axes if ax.get_ylabel()]
+    assert len(first_column) == 4 and {ax.get_ylabel() for ax in first_column} == {"비율"}
+
+
+def test_the_label_check_catches_a_removed_label(every_figure, small_results):
+    fig = plots.plot_std_vs_depth(small_results)
+    assert missing_labels(fig) == []
+    fig.axes[0].set_ylabel("")
+    assert missing_labels(fig) == ["axes 0: no y label"]
+    fig = plots.plot_histograms(small_results["자비에 초기화 (정규)"], "activation", layers=[1, 2])
+    fig.axes[0].set_ylabel("")
+    assert "axes 0: no y label" in missing_labels(fig) and "axes 1: no y label" in missing_labels(fig)
+    fig.axes[1].set_xlabel("")
+    assert "axes 1: no x label" in missing_labels(fig)
+
+
+def test_the_reference_loss_is_in_the_legend_and_drawn_on_top(every_figure):
+    ax = every_figure["loss_curves"].axes[0]
+    ref = [ln for ln in ax.get_lines() if ln.get_label().startswith("ln 2")]
+    assert len(ref) == 1 and ref[0].get_zorder() > max(ln.get_zorder() for ln in ax.get_lines() if ln is not ref[0])
+    assert ref[0].get_ydata()[0] == pytest.approx(np.log(2))
+
+
+def test_a_spike_at_zero_falls_in_one_bar():
+    res = simulate(64, 6, "tanh", 0.01, batch_size=100, rng=0)   # values collapse towards 0
+    fig = plots.plot_histograms(res, "activation", layers=[1, 6])
+    patch = fig.axes[1].patches[0]
+    heights = patch.get_path().vertices[:, 1]
+    assert heights.max() == pytest.approx(1.0)                    # every value in the bar around 0
+
+
+def test_grad_norms_never_reuse_a_line_style():
+    X, y = rings(100, rng=0)
+    runs = compare_training(["kaiming_normal"], X, y, width=8, depth=2, steps=6, batch_size=16, eval_every=3, rng=0)
+    fig = plots.plot_grad_norms(runs, steps=(0, 1, 2, 3))
+    styles = [ln.get_linestyle() for ln in fig.axes[0].get_lines()]
+    assert len(set(styles)) == len(styles)
+    with pytest.raises(ValueError, match="1 to 4 steps"):
+        plots.plot_grad_norms(runs, steps=(0, 1, 2, 3, 4))

@@ -143,6 +143,20 @@ def _arrays(result, kind):
     return arrays
 
 
+def _centred_edges(lo: float, hi: float, bins: int) -> np.ndarray:
+    """About ``bins`` equal bins covering [lo, hi]; when 0 is inside, one bin is centred on 0.
+
+    A layer whose values have collapsed to (nearly) 0 then shows as one bar holding all of
+    them, not as two half-height bars on either side of an edge at 0.
+    """
+    if not lo < 0 < hi:
+        return np.linspace(lo, hi, bins + 1)
+    w = (hi - lo) / bins
+    first = math.floor(lo / w - 0.5)
+    last = math.ceil(hi / w - 0.5)
+    return w * (np.arange(first, last + 1) + 0.5)
+
+
 def _subsample(x: np.ndarray) -> np.ndarray:
     flat = x.reshape(-1)
     step = max(1, flat.size // _MAX_SAMPLES)
@@ -166,7 +180,7 @@ def plot_histograms(
     kinds: Sequence[str] | str = ("activation", "gradient"),
     *,
     layers: Sequence[int] | None = None,
-    bins: int = 50,
+    bins: int = 51,
     sharex: bool = True,
     title: str | None = None,
     color: str | None = None,
@@ -184,7 +198,9 @@ def plot_histograms(
     layers : ``sequence`` of int
         Layer numbers (1-based) to show; by default every layer, or ten evenly spaced ones
         when there are more than ten.
-    bins : int, default ``50``
+    bins : int, default ``51``
+        Number of bins across the x range. When the range contains 0, the bins are placed so
+        that one is centred on 0 (an odd number over a symmetric range does this exactly).
     sharex : bool, default ``True``
         One x range per row, taken from the widest layer, so that a layer whose values
         shrink shows up as a narrow spike; with False every panel is scaled to its own data.
@@ -198,7 +214,8 @@ def plot_histograms(
     Returns
     -------
     ``matplotlib.figure.Figure``
-        Bar heights are fractions of the values of that layer (they sum to 1 per panel).
+        Bar heights are fractions of the values of that layer (they sum to 1 per panel): the
+        y axis of each row says "비율", the x axis of every panel names the quantity.
 
     Notes
     -----
@@ -260,7 +277,7 @@ def plot_histograms(
                 lo, hi = float(x.min()), float(x.max())
                 rng_ = (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
             if x.size:
-                counts, edges = np.histogram(x, bins=bins, range=rng_)
+                counts, edges = np.histogram(x, bins=_centred_edges(*rng_, bins))
                 ax.stairs(counts / max(x.size, 1), edges, fill=True, color=color or palette[r % len(palette)])
             ax.set_xlim(rng_ if rng_ is not None else (-1, 1))
             # Few ticks: with 10-20 small panels, tick layout is most of the drawing time.
@@ -272,10 +289,9 @@ def plot_histograms(
                 ax.set_title(f"{l}층", fontsize=9)
             std = (getattr(result, _std_of(result, kind)[0]))[l - 1]
             ax.text(0.97, 0.95, f"σ={std:.2g}", transform=ax.transAxes, ha="right", va="top", fontsize=7)
-        name = _HIST_TITLES[kind] + (" (A>0)" if kind == "activation" and positive_only else "")
-        axes[r, 0].set_ylabel(name, fontsize=9)
-    # The row name labels the y axis, so say once what its numbers are.
-    fig.supxlabel("세로축: 각 구간에 든 값의 비율", fontsize=8)
+            name = _HIST_TITLES[kind] + (" (A>0)" if kind == "activation" and positive_only else "")
+            ax.set_xlabel(name, fontsize=7)
+        axes[r, 0].set_ylabel("비율", fontsize=9)
     fig.suptitle(title if title is not None else f"{result.activation.label}, {result.label}", fontsize=11)
     return fig
 
@@ -379,6 +395,7 @@ def plot_loss_curves(
     logy: bool = True,
     accuracy: bool = False,
     reference: float | None = None,
+    reference_label: str | None = None,
     title: str | None = None,
     figsize=None,
 ):
@@ -397,7 +414,11 @@ def plot_loss_curves(
         Add a second panel with the accuracy.
     reference : float
         Draw a horizontal dotted line there, e.g. ``numpy.log(2)`` for the loss of a
-        two-class model that has learnt nothing.
+        two-class model that has learnt nothing. It is drawn above the curves and listed in
+        the legend.
+    reference_label : str
+        Its legend entry; by default "ln 2 (아무것도 배우지 못한 손실)" when ``reference`` is
+        ln 2, otherwise "기준값 <value>".
     title : str
     figsize : tuple
 
@@ -431,7 +452,10 @@ def plot_loss_curves(
             if accuracy:
                 axes[0, 1].plot(x, acc, color=colour, lw=lw, alpha=1.0 if len(runs) == 1 else 0.8)
     if reference is not None:
-        axes[0, 0].axhline(reference, color="0.4", ls=":", lw=1)
+        if reference_label is None:
+            reference_label = ("ln 2 (아무것도 배우지 못한 손실)" if abs(reference - math.log(2)) < 1e-12
+                               else f"기준값 {reference:.3g}")
+        axes[0, 0].axhline(reference, color="black", ls=":", lw=1.6, zorder=5, label=reference_label)
     if logy:
         _log_y(axes[0, 0])
     axes[0, 0].set_xlabel("반복 횟수")
@@ -462,6 +486,9 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
     ``matplotlib.figure.Figure``
     """
     items = list(result.items()) if isinstance(result, Mapping) else [(result.label, result)]
+    steps = list(steps)
+    if not 1 <= len(steps) <= 4:
+        raise ValueError(f"steps must name 1 to 4 steps (one line style each); got {len(steps)}")
     fig, axes = _new_figure(1, 1)
     ax = axes[0, 0]
     styles = ["-", "--", ":", "-."]
@@ -472,7 +499,7 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
                 raise ValueError(f"step {s} is outside 0..{n_steps - 1}")
             layer_no = np.arange(1, run.grad_norms.shape[1] + 1)
             suffix = f" ({s}회)" if len(steps) > 1 else ""
-            ax.plot(layer_no, run.grad_norms[s], styles[j % 4], marker="o", ms=3, color=f"C{i % 10}",
+            ax.plot(layer_no, run.grad_norms[s], styles[j], marker="o", ms=3, color=f"C{i % 10}",
                     label=f"{label}{suffix}")
     if logy:
         _log_y(ax)
