@@ -26,11 +26,6 @@ SECTION_CHAPTER = {
     "자비에 초기화": "xavier_init",
     "히 초기화": "he_init",
 }
-BANNED = {  # variant -> the glossary's term
-    "레이어": "층", "유닛": "노드", "뉴런": "노드", "기대값": "기댓값", "그래디언트": "기울기",
-    "그라디언트": "기울기", "웨이트": "가중치", "바이어스": "편향", "게인": "이득", "로스": "손실",
-    "글로럿": "자비에 초기화", "카이밍": "히 초기화",
-}
 # Terms whose seed wording the book deliberately corrects (the glossary's choice wins).
 SEED_WORDING_FIXED = {"레이어": "층", "초기값": "초깃값"}
 
@@ -113,26 +108,85 @@ def test_the_gaps_are_filled():
     assert "A^{[l-1](i)}_k" in chapter_text("random_init") or "A^{[l-1](i)}_{k}" in chapter_text("random_init")
 
 
+GLOSSARY = ROOT / "chapters" / "glossary.md"
+
+
+def glossary_rows() -> list[list[str]]:
+    """The cells of every row of the glossary's table (header and rule excluded)."""
+    rows = []
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|") and not line.startswith("|---") and not line.startswith("| 용어 |"):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows
+
+
+def banned_variants() -> dict[str, str]:
+    """{name used elsewhere: the book's term}, read from the glossary's last column.
+
+    A name there is banned from the book's own text unless it is itself one of the glossary's
+    terms (기울기 is listed as what other texts call a slope, but it is our word for gradient).
+    Parenthesised remarks are explanations, not names.
+    """
+    rows = glossary_rows()
+    terms = {row[0] for row in rows}
+    banned = {}
+    for row in rows:
+        for name in re.sub(r"\([^)]*\)", "", row[-1]).split(","):
+            name = name.strip()
+            if name and name not in terms:
+                banned[name] = row[0]
+    return banned
+
+
 def _prose(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
-    if path.name == "glossary.md":  # its last column lists the banned variants on purpose
+    if path == GLOSSARY:  # its last column lists the other names on purpose
         text = "\n".join(line.rsplit("|", 2)[0] if line.startswith("|") else line for line in text.splitlines())
     return text
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.md")) + sorted((ROOT / "weightinit").glob("*.py")),
-                         ids=lambda p: p.name)
+BOOK_FILES = sorted((ROOT / "chapters").glob("*.md")) + sorted((ROOT / "weightinit").glob("*.py"))
+
+
+def test_the_glossary_lists_names_from_other_texts():
+    banned = banned_variants()
+    # the names a learner meets elsewhere, each mapped to the book's one term
+    expected = {"그래디언트": "기울기", "그라디언트": "기울기", "밀집층": "완전연결층", "완전 연결층": "완전연결층",
+                "글로럿 초기화": "자비에 초기화", "세이비어 초기화": "자비에 초기화", "카이밍 초기화": "히 초기화",
+                "활성화값": "활성화 값", "씨앗": "시드", "직교 행렬": "직교행렬", "연쇄 법칙": "연쇄법칙",
+                "허용 오차": "허용오차", "초기값": "초깃값", "레이어": "층"}
+    for name, term in expected.items():
+        assert banned.get(name) == term, f"the glossary should list {name!r} under {term!r}"
+    assert "기울기" not in banned  # our own term is never banned
+    terms = {row[0] for row in glossary_rows()}
+    for needed in ("은닉층", "에포크", "특성함수", "고정점", "임계점", "가우스 행렬", "완전연결층", "음수 쪽 계수",
+                   "미분계수", "시드", "층 정규화"):
+        assert needed in terms, f"the glossary has no entry for {needed}"
+
+
+@pytest.mark.parametrize("path", BOOK_FILES, ids=lambda p: p.name)
 def test_one_term_per_concept(path):
     text = _prose(path)
-    found = {v: BANNED[v] for v in BANNED if v in text}
+    found = {v: t for v, t in banned_variants().items() if v in text}
     assert not found, f"{path.name}: use the glossary's terms: " + ", ".join(f"{v} -> {t}" for v, t in found.items())
 
 
-def test_banned_variants_are_in_the_glossary():
-    glossary = (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8")
-    for variant, term in BANNED.items():
-        row = next((line for line in glossary.splitlines() if line.startswith(f"| {term} |")), None)
-        assert row and variant in row, f"the glossary's row for {term} does not list {variant}"
+@pytest.mark.parametrize("path", sorted((ROOT / "chapters").glob("*.md")), ids=lambda p: p.name)
+def test_spelling_conventions(path):
+    """Percentages stick to their number; particles stick to a reference (not to inline math)."""
+    text = path.read_text(encoding="utf-8")
+    assert not re.findall(r"\d %", text), f"{path.name}: write 5%, not 5 %"
+    spaced = re.findall(r"\{(?:ref|numref|prf:ref)\}`[^`]+` [은는이가을를의에와과로으도]", text)
+    assert not spaced, f"{path.name}: attach the particle to the reference: {spaced[:3]}"
+
+
+def test_the_term_check_reads_the_glossary(tmp_path):
+    """A name listed in the glossary's last column makes a text that uses it fail."""
+    banned = banned_variants()
+    sample = tmp_path / "sample.md"
+    sample.write_text("이 밀집층은 그래디언트를 받는다.", encoding="utf-8")
+    found = {v for v in banned if v in _prose(sample)}
+    assert found == {"밀집층", "그래디언트"}
 
 
 def test_displayed_framework_recipes_compile():
