@@ -129,7 +129,7 @@ class LayerReport:
 
     @property
     def warnings(self) -> list[str]:
-        """The rule of thumb applied: one Korean sentence per problem found (empty if none)."""
+        """Warnings from the rule of thumb, one Korean sentence per problem found (empty if none)."""
         out = []
         for label, std, spread in (("활성화 값", self.act_std, self.act_spread),
                                    ("기울기", self.grad_std, self.grad_spread)):
