@@ -200,8 +200,17 @@ def calculate_gain(nonlinearity, param=None):
     * Leaky ReLU with slope :math:`s`: :math:`\mathbb{E}[f(z)^2] = \tfrac{1 + s^2}{2}
       \operatorname{Var}(z)`. PyTorch's ``nn.Linear`` default is the case :math:`s = \sqrt5`,
       gain :math:`\sqrt{1/3}`.
-    * tanh: :math:`5/3` is an empirical choice of PyTorch, not a derived constant.
-    * sigmoid: the gain 1 ignores that sigmoid is not zero-centred.
+    * tanh: PyTorch introduced :math:`5/3` together with ``calculate_gain`` (PR #1172, 2017)
+      without a derivation. It is close to :math:`1/\operatorname{std}(\tanh(z)) \approx 1.59`
+      for :math:`z \sim N(0, 1)`, the factor that restores a unit forward variance after one
+      tanh layer. It is not the mean-field critical point: for equal widths and no bias,
+      :math:`\chi_1 = 1` needs :math:`n \operatorname{Var}(W) = 1` (gain 1), while gain
+      :math:`5/3` gives :math:`\chi_1 \approx 1.21`, so gradients grow slowly with depth
+      (see :func:`weightinit.theory.chi1`).
+    * sigmoid: the gain 1 ignores that sigmoid is not zero-centred. With it the gradient
+      variance shrinks by :math:`\chi_1 \approx 0.056` per layer; :math:`\chi_1 = 1` needs
+      :math:`n \operatorname{Var}(W) \approx 103` (Pennington et al. 2017), where about half
+      of the units saturate.
     * selu: :math:`3/4` deliberately gives up self-normalisation for steadier gradients;
       PyTorch's documentation recommends ``"linear"`` (gain 1, Var = 1/n) for a
       self-normalising network (Klambauer et al. 2017).
@@ -516,9 +525,11 @@ def variance_scaling(
     The defaults follow Keras' ``VarianceScaling``. JAX's
     ``jax.nn.initializers.variance_scaling`` has the same formulas but no defaults for mode and
     distribution, reads fans from ``in_axis=-2, out_axis=-1`` (the Keras layout) and also offers
-    a ``"fan_geo_avg"`` mode, which is not provided here. Keras calls the untruncated law
-    ``"untruncated_normal"``; here, as in JAX, it is ``"normal"`` (in TensorFlow 1's
-    ``VarianceScaling``, ``"normal"`` meant a truncated normal: read old code with care).
+    a ``"fan_geo_avg"`` mode, which is not provided here. Here, as in JAX, ``"normal"`` is the
+    untruncated normal law. In Keras it is not: TensorFlow 1 and Keras 3 alike silently map
+    ``distribution="normal"`` to ``"truncated_normal"`` and call the untruncated law
+    ``"untruncated_normal"``. So ``keras.initializers.VarianceScaling(distribution="normal")``
+    corresponds to ``distribution="truncated_normal"`` here.
 
     Examples
     --------
@@ -1133,7 +1144,8 @@ def pytorch_default_uniform(shape, *, layout="torch", rng=None, dtype=np.float64
     -----
     This is **not** He initialization: its variance is one sixth of He's :math:`2/n_\text{in}`,
     so in a ReLU network :math:`\mathbb{E}[h^2]` shrinks by about a factor 6 per layer. It is
-    kept in PyTorch for backward compatibility (PyTorch issues #57109, #15314). It equals
+    kept in PyTorch for backward compatibility (PyTorch issues #1667 and #102477; it goes back
+    to Lua Torch's ``nn.Linear``, issue #3668). It equals
     Glorot & Bengio's "standard" heuristic :math:`U(\pm 1/\sqrt{n})`, which they showed to be
     poorly scaled.
     """

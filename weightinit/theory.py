@@ -277,7 +277,7 @@ def activation_mean(activation, q) -> np.ndarray:
 def activation_second_moment(activation, q) -> np.ndarray:
     r""":math:`E[f(z)^2]` for :math:`z \sim N(0, q)`.
 
-    Closed forms: linear q, ReLU q/2 (He et al. 2015, eq. 7), leaky ReLU :math:`(1+a^2)q/2`;
+    Closed forms: linear q, ReLU q/2 (He et al. 2015, sec. 2.2), leaky ReLU :math:`(1+a^2)q/2`;
     quadrature (:func:`gaussian_expectation`) for tanh and sigmoid.
 
     Parameters
