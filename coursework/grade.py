@@ -250,6 +250,16 @@ def tamper_signs(source: str) -> list[str]:
     return sorted(set(signs))
 
 
+def definitions_only(source: str) -> str:
+    """The imports, functions and classes of a cell, without its other statements."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return "\n\n".join(ast.unparse(node) for node in tree.body if isinstance(node, keep))
+
+
 def read_notebook_json(path: Path) -> tuple[dict | None, str | None]:
     try:
         raw = path.read_bytes()
@@ -311,9 +321,10 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
                 target = assignment.api_task[defined[0]]
                 recognised += 1
                 notes.append(f"셀 {index}: 답안 메타데이터가 없어 정의한 함수({', '.join(defined)})로 {target} 에 배정")
-            elif current is not None and not text.strip() == "":
+            elif current is not None and text.strip():
                 target = current
-        if target is None:
+                code = definitions_only(code)  # a helper is kept, a scratch computation is not run
+        if target is None or not code.strip():
             continue
         cells[target].append({"name": f"cell {index}", "source": code})
         found = tamper_signs(code)
