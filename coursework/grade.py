@@ -525,7 +525,10 @@ def cmd_autograde(args) -> int:
         target.mkdir(parents=True)
         (target / f"{args.assignment}.ipynb").write_bytes(data)
         nb, problem = read_notebook_json(target / f"{args.assignment}.ipynb")
-        parsed = parse_submission(nb, assignment) if nb is not None else None
+        try:
+            parsed = parse_submission(nb, assignment) if nb is not None else None
+        except Exception as err:  # noqa: BLE001 - one odd notebook must not stop the batch
+            parsed, problem = None, f"노트북 구조를 읽을 수 없습니다 ({type(err).__name__})"
         if parsed is not None and parsed["recognised"] == 0:
             problem = "이 과제의 셀을 하나도 찾지 못했습니다 (다른 노트북이거나 셀 메타데이터가 지워졌고 답안 함수도 없음)"
         if problem:
@@ -558,7 +561,10 @@ def cmd_autograde(args) -> int:
                        for student, job in jobs.items()}
             for future in as_completed(futures):
                 student = futures[future]
-                run, problem = future.result()
+                try:
+                    run, problem = future.result()
+                except Exception as err:  # noqa: BLE001 - reported for this student only
+                    run, problem = None, f"{type(err).__name__}: {err}"
                 if run is None:
                     failures += 1
                     status[student] = f"grading failed ({problem})"

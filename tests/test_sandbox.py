@@ -11,7 +11,6 @@ import os
 import shutil
 import socket
 import sys
-import threading
 import time
 from pathlib import Path
 
