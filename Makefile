@@ -24,7 +24,7 @@ help:
 	@echo "make lab           JupyterLab 에서 장(chapters/*.md)을 노트북으로 열기"
 	@echo "make notebooks     notebooks/*.ipynb (기준 출력) 다시 만들기"
 	@echo "make student-book  풀이를 뺀 학생용 사이트를 _build/student/html 에 빌드"
-	@echo "make release | autograde SUBMISSIONS=dir | grades   과제 배포, 채점, 성적표"
+	@echo "make release | autograde SUBMISSIONS=dir [JOBS=N] | grades   과제 배포, 채점, 성적표"
 	@echo "make bench         벤치마크"
 
 $(BIN)/python:
@@ -65,18 +65,19 @@ lab: venv
 	$(BIN)/jupyter lab chapters/
 
 release: venv
-	$(BIN)/python scripts/coursework.py release
+	$(BIN)/python -m coursework release
 
 autograde: venv
-	$(BIN)/python scripts/coursework.py autograde $(SUBMISSIONS)
+	$(BIN)/python -m coursework autograde $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS))
 
 grades: venv
-	$(BIN)/python scripts/coursework.py export $(GRADES)
+	$(BIN)/python -m coursework export $(GRADES)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_initializers.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf _build
