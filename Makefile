@@ -65,13 +65,13 @@ lab: venv
 	$(BIN)/jupyter lab chapters/
 
 release: venv
-	$(BIN)/python scripts/coursework.py release
+	$(BIN)/python -m coursework release
 
 autograde: venv
-	$(BIN)/python scripts/coursework.py autograde $(SUBMISSIONS)
+	$(BIN)/python -m coursework autograde $(SUBMISSIONS)
 
 grades: venv
-	$(BIN)/python scripts/coursework.py export $(GRADES)
+	$(BIN)/python -m coursework export $(GRADES)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_initializers.py

@@ -1,4 +1,4 @@
-"""Tests of the nbgrader coursework (scripts/coursework.py, assignments/source/) and of the
+"""Tests of the nbgrader coursework (the coursework package, assignments/source/) and of the
 student-edition Sphinx extension (_ext/student_edition.py).
 
 One release and one autograde run of four submissions (correct, partial, broken, untouched) are
@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import csv
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -25,33 +24,25 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "scripts" / "coursework.py"
 SOURCE_MD = REPO / "assignments" / "source" / "weight_init.md"
 ASSIGNMENT = "weight_init"
 CELL_TIMEOUT = 10  # seconds per cell while grading in these tests (the slowest cell needs < 1 s)
 PYTHON = sys.executable
 
 
-def load_coursework():
-    spec = importlib.util.spec_from_file_location("coursework", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-cw = load_coursework()
+import coursework as cw  # noqa: E402
 
 
 def run_script(*args, workdir: Path, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run(
-        [PYTHON, str(SCRIPT), "--workdir", str(workdir), *map(str, args)],
+        [PYTHON, "-m", "coursework", "--workdir", str(workdir), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=600,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"coursework.py {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(f"coursework {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
 
 

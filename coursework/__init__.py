@@ -1,0 +1,31 @@
+"""Coursework for the weight-initialization chapter: release, sandboxed grading, export.
+
+Modules: :mod:`.release` (MyST text -> nbgrader release), :mod:`.sandbox` (isolated execution),
+:mod:`.grade` (autograding), :mod:`.export` (grade table), :mod:`.importer` (LMS archives),
+:mod:`.cli` (``python -m coursework``).
+"""
+
+from .common import (
+    COURSE_ID,
+    DEFAULT_ASSIGNMENT,
+    DEFAULT_WORKDIR,
+    REPO,
+    SOURCE_DIR,
+    STUDENT_ID,
+    TASK_ID,
+    CourseworkError,
+    require_release,
+    task_of,
+    task_sort_key,
+)
+from .export import read_grades
+from .grade import check_submission, collect_submissions
+from .release import build_source_notebook, task_points, write_course_config
+from .sandbox import nbgrader_env, run_limited, run_nbgrader
+
+__all__ = [
+    "COURSE_ID", "DEFAULT_ASSIGNMENT", "DEFAULT_WORKDIR", "REPO", "SOURCE_DIR", "STUDENT_ID", "TASK_ID",
+    "CourseworkError", "require_release", "task_of", "task_sort_key", "read_grades", "check_submission",
+    "collect_submissions", "build_source_notebook", "task_points", "write_course_config", "nbgrader_env",
+    "run_limited", "run_nbgrader",
+]
