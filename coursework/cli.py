@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 from .common import DEFAULT_ASSIGNMENT, DEFAULT_WORKDIR, REPO, CourseworkError
-from .export import cmd_export
-from .grade import cmd_autograde, cmd_manual_grade
+from .feedback import cmd_feedback
+from .grade import cmd_autograde
+from .importer import cmd_import
+from .manual import cmd_manual_grade, cmd_manual_review
 from .release import cmd_release
+from .term import add_term_arguments, cmd_export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,18 +35,37 @@ def main(argv: list[str] | None = None) -> int:
                    help="wall-clock limit per student; default timeout x (code cells + 2) + 60 s")
     p.set_defaults(func=cmd_autograde)
 
-    p = sub.add_parser("export", help="write the grade table (student, points per task, total) as CSV")
+    p = sub.add_parser("import", help="unpack a Canvas or Moodle submission zip into SUBMISSIONS_DIR/<id>/")
+    p.add_argument("archive", type=Path, metavar="ZIP")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
+    p.add_argument("--roster", type=Path, required=True, help="CSV id,name[,lms_id] that maps LMS users to ids")
+    p.add_argument("--lms", choices=["auto", "canvas", "moodle"], default="auto")
+    p.add_argument("--tz", default="+09:00", help="UTC offset of the times stored in the zip (default +09:00)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="write the grade table (UTF-8 CSV with BOM for Excel)")
     p.add_argument("csv_path", type=Path, metavar="CSV_PATH")
+    add_term_arguments(p)
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("manual-grade", help="record the points of a hand-graded cell")
+    p = sub.add_parser("feedback", help="write feedback/<assignment>/<student>.html for every student")
+    p.add_argument("--student", help="only this student")
+    add_term_arguments(p)
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("manual-review", help="print the written answers that wait for points")
+    p.add_argument("--student", help="only this student")
+    p.set_defaults(func=cmd_manual_review)
+
+    p = sub.add_parser("manual-grade", help="record the points (and a comment) of a hand-graded cell")
     p.add_argument("student")
     p.add_argument("grade_id")
     p.add_argument("points", type=float)
+    p.add_argument("--comment", help="shown to the student in the feedback file")
     p.set_defaults(func=cmd_manual_grade)
 
     args = parser.parse_args(argv)
-    for name in ("workdir", "submissions", "csv_path", "out"):
+    for name in ("workdir", "submissions", "csv_path", "out", "archive", "roster", "times", "submissions_dir"):
         value = getattr(args, name, None)
         if isinstance(value, Path):
             setattr(args, name, value.expanduser().absolute())
