@@ -19,13 +19,13 @@ from .common import (
     task_sort_key,
 )
 from .export import read_grades
-from .grade import check_submission, collect_submissions
+from .grade import Assignment, collect_submissions, load_secret, parse_submission, tamper_signs, task_seed
 from .release import build_source_notebook, task_points, write_course_config
 from .sandbox import nbgrader_env, run_limited, run_nbgrader
 
 __all__ = [
     "COURSE_ID", "DEFAULT_ASSIGNMENT", "DEFAULT_WORKDIR", "REPO", "SOURCE_DIR", "STUDENT_ID", "TASK_ID",
-    "CourseworkError", "require_release", "task_of", "task_sort_key", "read_grades", "check_submission",
-    "collect_submissions", "build_source_notebook", "task_points", "write_course_config", "nbgrader_env",
+    "CourseworkError", "require_release", "task_of", "task_sort_key", "read_grades",
+    "collect_submissions", "Assignment", "load_secret", "parse_submission", "tamper_signs", "task_seed", "build_source_notebook", "task_points", "write_course_config", "nbgrader_env",
     "run_limited", "run_nbgrader",
 ]

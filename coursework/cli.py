@@ -1,14 +1,36 @@
-""""""
+"""Instructor commands for the weight-initialization coursework.
+
+The assignment is kept as a MyST Markdown notebook under ``assignments/source/<name>.md``;
+nbgrader cell metadata is written there as ``code-cell`` options (and ``+++ {...}`` for
+Markdown cells). Every generated file lives in a working directory (default
+``_build/coursework``) that holds the nbgrader course: ``source/``, ``release/``,
+``submitted/``, ``results/``, ``gradebook.db`` and ``logs/``.
+
+    python -m coursework release   [--workdir DIR] [--out DIR]
+    python -m coursework init-secret [--secret-file PATH]
+    python -m coursework autograde SUBMISSIONS_DIR [--jobs N] [--timeout SECONDS] [--secret-file PATH]
+    python -m coursework import    ZIP SUBMISSIONS_DIR --roster ROSTER.csv [--lms canvas|moodle]
+    python -m coursework export    CSV_PATH [--roster CSV] [--submissions-dir DIR] [--deadline T] [--late-penalty P]
+    python -m coursework feedback  [--student ID] [--roster CSV] [--submissions-dir DIR] [--deadline T]
+    python -m coursework manual-review [--student ID]
+    python -m coursework manual-grade STUDENT GRADE_ID POINTS [--comment TEXT]
+
+Submissions are read from ``SUBMISSIONS_DIR/<student_id>/<assignment>.ipynb`` (or a Colab/Drive
+copy name of it) and are never modified. Each is graded in a bubblewrap sandbox (see
+:mod:`coursework.grade`). Grade cells are grouped into tasks by the prefix of their ``grade_id``
+(``task3_hidden`` belongs to ``task3``), which gives the per-task columns of the exported CSV.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from .common import DEFAULT_ASSIGNMENT, DEFAULT_WORKDIR, REPO, CourseworkError
 from .feedback import cmd_feedback
-from .grade import cmd_autograde
+from .grade import DEFAULT_SECRET_FILE, SECRET_ENV, cmd_autograde, cmd_init_secret
 from .importer import cmd_import
 from .manual import cmd_manual_grade, cmd_manual_review
 from .release import cmd_release
@@ -32,8 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
     p.add_argument("--timeout", type=int, default=30, help="per-cell execution timeout in seconds (default 30)")
     p.add_argument("--notebook-timeout", type=float, default=None,
-                   help="wall-clock limit per student; default timeout x (code cells + 2) + 60 s")
+                   help="wall-clock limit per student; default timeout x (2 x test cells + tasks + 2) + 60 s")
+    p.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS") or os.cpu_count() or 1),
+                   help="submissions graded in parallel (default $JOBS, else the number of cores)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="address-space limit of a sandbox (default 2048 MB)")
+    p.add_argument("--secret-file", type=Path, default=None,
+                   help=f"instructor secret for the hidden inputs (default ${SECRET_ENV}, else {DEFAULT_SECRET_FILE})")
     p.set_defaults(func=cmd_autograde)
+
+    p = sub.add_parser("init-secret", help=f"create the instructor's grading secret (default {DEFAULT_SECRET_FILE})")
+    p.add_argument("--secret-file", type=Path, default=None, help="where to write it")
+    p.add_argument("--force", action="store_true", help="replace an existing secret")
+    p.set_defaults(func=cmd_init_secret)
 
     p = sub.add_parser("import", help="unpack a Canvas or Moodle submission zip into SUBMISSIONS_DIR/<id>/")
     p.add_argument("archive", type=Path, metavar="ZIP")
@@ -65,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_manual_grade)
 
     args = parser.parse_args(argv)
-    for name in ("workdir", "submissions", "csv_path", "out", "archive", "roster", "times", "submissions_dir"):
+    for name in ("workdir", "submissions", "csv_path", "out", "secret_file", "archive", "roster", "times",
+                 "submissions_dir"):
         value = getattr(args, name, None)
         if isinstance(value, Path):
             setattr(args, name, value.expanduser().absolute())

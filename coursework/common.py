@@ -14,7 +14,8 @@ STATUS_FILE = "grading_status.json"
 
 NBGRADER_DEFAULTS = {"grade": False, "locked": False, "solution": False, "task": False, "schema_version": 3}
 TASK_ID = re.compile(r"^(task\d+)_[A-Za-z0-9_]+$")
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# letters of any script (Korean ids), digits, ".", "_", "-"; no leading dot or separator
+STUDENT_ID = re.compile(r"^[^\W_][\w.-]*$")
 
 
 class CourseworkError(Exception):

@@ -18,6 +18,7 @@ def read_grades(workdir: Path, assignment: str):
 
     status_path = workdir / STATUS_FILE
     status = json.loads(status_path.read_text(encoding="utf-8")).get(assignment, {}) if status_path.is_file() else {}
+    results_dir = workdir / "results" / assignment
     rows = []
     with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}", COURSE_ID) as gb:
         try:
@@ -51,8 +52,17 @@ def read_grades(workdir: Path, assignment: str):
                             scores[task] += float(grade.score or 0.0)
             if not graded and state == "ok":
                 continue  # a student in the database without a submission for this assignment
-            rows.append((student, state, scores if graded else None, pending))
+            rows.append((student, state, scores if graded else None, pending,
+                         read_flags(results_dir / f"{student}.json") if graded else ""))
     return maxima, tasks, rows
+
+
+def read_flags(path: Path) -> str:
+    """The review flags of one graded submission: 'task1: reason; reason | task3: reason'."""
+    if not path.is_file():
+        return ""
+    tasks = json.loads(path.read_text(encoding="utf-8")).get("tasks", {})
+    return " | ".join(f"{task}: {'; '.join(entry['flags'])}" for task, entry in tasks.items() if entry.get("flags"))
 
 
 def cmd_export(args) -> int:
@@ -62,16 +72,19 @@ def cmd_export(args) -> int:
     args.csv_path.parent.mkdir(parents=True, exist_ok=True)
     with open(args.csv_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["student_id", *tasks, "total", "max_total", "pending_manual", "status"])
-        for student, state, scores, pending in rows:
+        writer.writerow(["student_id", *tasks, "total", "max_total", "pending_manual", "status", "flags"])
+        for student, state, scores, pending, flags in rows:
             if scores is None:
-                writer.writerow([student, *[""] * len(tasks), "", f"{sum(maxima.values()):g}", "", state])
+                writer.writerow([student, *[""] * len(tasks), "", f"{sum(maxima.values()):g}", "", state, ""])
                 continue
             cells = ["" if task in pending else f"{scores[task]:g}" for task in tasks]
             total = sum(scores[task] for task in tasks if task not in pending)
             writer.writerow(
-                [student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", " ".join(sorted(pending)), state]
+                [student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", " ".join(sorted(pending)), state, flags]
             )
     print(f"wrote {len(rows)} rows to {args.csv_path}")
+    flagged = [(student, flags) for student, _, _, _, flags in rows if flags]
+    for student, flags in flagged:
+        print(f"검토 필요: {student} — {flags}")
     print("max points: " + ", ".join(f"{task} {maxima[task]:g}" for task in tasks))
     return 0

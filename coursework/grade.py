@@ -1,156 +1,588 @@
-"""Autograding a folder of submissions, and recording hand-graded points."""
+"""Autograding a folder of submissions in sandboxes, and recording hand-graded points.
+
+The grader never runs a submission's code itself and never trusts the submitted test cells:
+
+1. Each notebook is read as JSON (never executed here). Its answer cells are found by their
+   ``grade_id`` and, when the metadata was edited or lost, by the functions they define, so split,
+   duplicated, reordered or re-tagged cells are still graded. IPython syntax (``%timeit``, ``!pip``)
+   is turned into plain Python calls that do nothing while grading.
+2. One test process per submission (:mod:`.runner`, started ``JOBS`` at a time) runs the
+   instructor's test cells, hidden tests included, taken from the released source; the student's
+   functions run in a bubblewrap sandbox and answer with data only (:mod:`.sandbox`).
+3. The scores come back on the test process's standard output, are written to the gradebook by
+   this process, and the tasks whose code does something a grader must look at (rebinding
+   builtins, patching modules, IPython hooks, edited test cells, ...) are flagged for review.
+"""
 
 from __future__ import annotations
 
+import ast
+import hashlib
+import hmac
 import json
+import os
+import re
 import shutil
+import signal
+import subprocess
 import sys
 import time
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from .common import COURSE_ID, STATUS_FILE, STUDENT_ID, CourseworkError, require_release
-from .release import write_course_config
-from .sandbox import run_nbgrader
+from .common import COURSE_ID, REPO, STATUS_FILE, STUDENT_ID, CourseworkError, require_release, task_of, task_sort_key
+from .sandbox import bwrap_path, nbgrader_env, SandboxUnavailable
+
+SECRET_ENV = "COURSEWORK_SECRET"
+DEFAULT_SECRET_FILE = Path("~/.config/weightinit-coursework/secret")
+RESULTS_DIR = "results"
+
+# --------------------------------------------------------------------------- the instructor's secret
 
 
-def check_submission(path: Path, expected_ids: set[str]) -> tuple[str | None, str | None]:
-    """Return (why the notebook cannot be graded, a warning), each None when there is none."""
-    import nbformat
+def secret_path(explicit: Path | None) -> Path:
+    return (explicit or DEFAULT_SECRET_FILE).expanduser()
 
-    try:
-        with open(path, encoding="utf-8") as handle:
-            raw = json.load(handle)
-    except UnicodeDecodeError:
-        return "not UTF-8 text", None
-    except json.JSONDecodeError as err:
-        return f"not a notebook (invalid JSON: {err.msg} at line {err.lineno})", None
-    if not isinstance(raw, dict) or raw.get("nbformat") != 4 or not isinstance(raw.get("cells"), list):
-        return "not a Jupyter notebook in format 4 (missing 'nbformat': 4 or 'cells')", None
-    try:
-        nb = nbformat.reads(json.dumps(raw), as_version=4)
-        nbformat.validate(nb)
-    except Exception as err:  # nbformat raises several validation error types
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        return f"invalid notebook: {first_line}", None
-    present = {cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells}
-    if not present & expected_ids:
-        return "none of the assignment's cells found (another notebook, or its cell metadata was removed)", None
-    missing = sorted(expected_ids - present)
-    if missing:
-        return None, (
-            "cells deleted: " + ", ".join(missing)
-            + " (deleted test cells are put back and graded; a deleted answer scores 0)"
+
+def load_secret(explicit: Path | None = None) -> bytes:
+    """The instructor's grading secret: ``--secret-file``, else $COURSEWORK_SECRET, else the
+    default file. It never enters the repository, the workdir or a sandbox."""
+    if explicit is None and os.environ.get(SECRET_ENV):
+        return os.environ[SECRET_ENV].encode("utf-8")
+    path = secret_path(explicit)
+    if not path.is_file():
+        raise CourseworkError(
+            f"no grading secret: set ${SECRET_ENV}, pass --secret-file, or create {path} "
+            "with `python -m coursework init-secret`"
         )
-    return None, None
+    secret = path.read_bytes().strip()
+    if len(secret) < 16:
+        raise CourseworkError(f"grading secret in {path} is too short (at least 16 characters)")
+    return secret
 
 
-def collect_submissions(submissions: Path, assignment: str, expected_ids: set[str]):
-    """Split SUBMISSIONS/<student>/<assignment>.ipynb into gradable and rejected entries."""
+def task_seed(secret: bytes, assignment: str, task: str) -> int:
+    digest = hmac.new(secret, f"{assignment}/{task}".encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def cmd_init_secret(args) -> int:
+    path = secret_path(args.secret_file)
+    if path.exists() and not args.force:
+        raise CourseworkError(f"{path} exists already (use --force to replace it and change every hidden input)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(os.urandom(32).hex() + "\n")
+    print(f"wrote a new grading secret to {path} (keep it out of the repository)")
+    return 0
+
+
+# --------------------------------------------------------------------------- the assignment
+
+
+def _source_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def _nbgrader_meta(cell: dict) -> dict:
+    meta = cell.get("metadata")
+    meta = meta.get("nbgrader") if isinstance(meta, dict) else None
+    return meta if isinstance(meta, dict) else {}
+
+
+def defined_functions(source: str) -> list[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+class Assignment:
+    """What the grader trusts: the instructor's source notebook and the released notebook."""
+
+    def __init__(self, workdir: Path, name: str):
+        source_path = require_release(workdir, name)
+        release_path = workdir / "release" / name / f"{name}.ipynb"
+        source = json.loads(source_path.read_text(encoding="utf-8"))
+        release = json.loads(release_path.read_text(encoding="utf-8")) if release_path.is_file() else source
+        self.name = name
+        self.setup_parts: list[str] = []
+        self.tasks: dict[str, dict] = {}
+        self.cell_task: dict[str, str] = {}  # grade_id -> task of every graded/solution cell
+        self.kind: dict[str, str] = {}  # grade_id -> "solution" | "test" | "manual" | "setup"
+        for cell in source["cells"]:
+            meta = _nbgrader_meta(cell)
+            gid = meta.get("grade_id")
+            text = _source_text(cell)
+            if cell.get("cell_type") == "code" and not meta.get("solution") and not meta.get("grade"):
+                self.setup_parts.append(text)
+                if gid:
+                    self.kind[gid] = "setup"
+                continue
+            task = task_of(gid) if gid else None
+            if task is None:
+                continue
+            entry = self.tasks.setdefault(task, {"solutions": [], "tests": [], "api": [], "manual": [], "points": 0.0})
+            self.cell_task[gid] = task
+            if meta.get("grade"):
+                entry["points"] += float(meta.get("points", 0))
+            if cell.get("cell_type") == "markdown" and meta.get("grade"):
+                entry["manual"].append({"grade_id": gid, "points": float(meta["points"])})
+                self.kind[gid] = "manual"
+            elif meta.get("solution"):
+                entry["solutions"].append(gid)
+                entry["api"] += defined_functions(text)
+                self.kind[gid] = "solution"
+            elif meta.get("grade"):
+                entry["tests"].append({"grade_id": gid, "points": float(meta["points"]), "source": text})
+                self.kind[gid] = "test"
+        self.tasks = dict(sorted(self.tasks.items(), key=lambda item: task_sort_key(item[0])))
+        self.setup = "\n\n".join(self.setup_parts)
+        self.api = sorted({name for entry in self.tasks.values() for name in entry["api"]})
+        self.api_task = {name: task for task, entry in self.tasks.items() for name in entry["api"]}
+        self.released = {
+            _nbgrader_meta(c).get("grade_id"): _source_text(c) for c in release["cells"] if _nbgrader_meta(c).get("grade_id")
+        }
+        self.grade_ids = set(self.kind)
+
+    @property
+    def max_points(self) -> dict[str, float]:
+        return {task: entry["points"] for task, entry in self.tasks.items()}
+
+
+# --------------------------------------------------------------------------- reading a submission
+
+_TRANSFORMER = None
+
+
+def plain_python(source: str) -> str:
+    """IPython syntax (magics, ``!cmd``) turned into calls of ``get_ipython()``."""
+    global _TRANSFORMER
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source
+    if _TRANSFORMER is None:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        _TRANSFORMER = TransformerManager()
+    try:
+        return _TRANSFORMER.transform_cell(source)
+    except Exception:  # noqa: BLE001 - left as it is; a syntax error fails its own task
+        return source
+
+
+_MODULE_NAMES = {"np", "numpy", "math", "builtins", "__builtins__", "sys", "os", "random", "scipy"}
+_IPYTHON_HOOKS = ("input_transformers", "ast_transformers", "events", "register_magic", "set_custom_exc",
+                  "set_hook", "register_transformer", "input_splitter", "prefilter")
+_SUSPICIOUS_IMPORTS = {"builtins": "builtins 모듈 사용", "ctypes": "ctypes 사용", "socket": "네트워크(socket) 사용",
+                       "subprocess": "외부 프로세스 실행", "sqlite3": "데이터베이스(sqlite3) 사용",
+                       "nbgrader": "nbgrader 사용", "gc": "gc 모듈 사용", "inspect": "inspect 모듈 사용",
+                       "signal": "signal 모듈 사용", "importlib": "importlib 사용", "urllib": "네트워크(urllib) 사용",
+                       "requests": "네트워크(requests) 사용", "atexit": "atexit 사용", "threading": "스레드 사용",
+                       "multiprocessing": "프로세스 생성"}
+_SUSPICIOUS_CALLS = {("os", "_exit"): "os._exit 호출", ("os", "fork"): "os.fork 호출", ("os", "system"): "os.system 호출",
+                     ("os", "kill"): "os.kill 호출", ("sys", "settrace"): "sys.settrace 사용",
+                     ("sys", "setprofile"): "sys.setprofile 사용", ("sys", "exit"): "sys.exit 호출"}
+
+
+def tamper_signs(source: str) -> list[str]:
+    """Reasons to review a cell of student code (none of them changes a score by itself)."""
+    import builtins
+
+    signs: list[str] = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return signs
+    builtin_names = set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                top = module.split(".")[0]
+                if top in _SUSPICIOUS_IMPORTS:
+                    signs.append(_SUSPICIOUS_IMPORTS[top])
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Attribute):
+                        base = sub.value
+                        while isinstance(base, ast.Attribute):
+                            base = base.value
+                        if isinstance(base, ast.Name) and base.id in _MODULE_NAMES:
+                            signs.append(f"모듈 속성 덮어쓰기({ast.unparse(sub)})")
+                    if isinstance(sub, ast.Subscript) and "modules" in ast.unparse(sub.value):
+                        signs.append("sys.modules 조작")
+        elif isinstance(node, ast.Attribute):
+            if node.attr in _IPYTHON_HOOKS and "get_ipython" in ast.unparse(node.value):
+                signs.append(f"IPython 훅({node.attr})")
+            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
+                signs.append("sys.modules 조작")
+            if node.attr in ("__builtins__", "__globals__", "__code__", "__subclasses__"):
+                signs.append(f"내부 속성 접근({node.attr})")
+            if isinstance(node.value, ast.Name) and (node.value.id, node.attr) in _SUSPICIOUS_CALLS:
+                signs.append(_SUSPICIOUS_CALLS[(node.value.id, node.attr)])
+        elif isinstance(node, ast.Name) and node.id == "__builtins__":
+            signs.append("__builtins__ 사용")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "eval", "__import__", "compile", "open", "setattr"):
+            signs.append(f"{node.func.id}() 호출")
+    for node in tree.body:  # module-level names that hide a builtin (abs, float, isinstance, ...)
+        names: list[str] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, ast.Assign):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+            names = [node.target.id]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+        for name in names:
+            if name in builtin_names and not name.startswith("_"):
+                signs.append(f"내장 이름 재정의({name})")
+    text = source.lower()
+    for word, reason in (("gradebook", "성적부(gradebook) 언급"), ("/proc/", "/proc 접근")):
+        if word in text:
+            signs.append(reason)
+    return sorted(set(signs))
+
+
+def read_notebook_json(path: Path) -> tuple[dict | None, str | None]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, f"파일을 읽을 수 없습니다 ({err.strerror})"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, "UTF-8 텍스트 파일이 아닙니다"
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as err:
+        return None, f"노트북 파일이 아닙니다 (JSON 형식 오류: {err.lineno}번째 줄)"
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
+        return None, "Jupyter 노트북(nbformat 4) 형식이 아닙니다 ('nbformat': 4 또는 'cells' 가 없음)"
+    cells = nb["cells"]
+    if not all(isinstance(c, dict) and isinstance(c.get("source", ""), (str, list)) for c in cells):
+        return None, "노트북의 셀 형식이 잘못되었습니다"
+    return nb, None
+
+
+def parse_submission(nb: dict, assignment: Assignment) -> dict:
+    """Student cells per task, manual answers, tampering signs and notes (all from JSON only)."""
+    cells: dict[str, list[dict]] = {task: [] for task in assignment.tasks}
+    answers: dict[str, list[str]] = {}
+    seen: dict[str, int] = {}
+    edited_tests: set[str] = set()
+    signs: dict[str, set[str]] = {}
+    notes: list[str] = []
+    current: str | None = None
+    recognised = 0
+    for index, cell in enumerate(nb["cells"]):
+        kind = cell.get("cell_type")
+        meta = _nbgrader_meta(cell)
+        gid = meta.get("grade_id") if isinstance(meta.get("grade_id"), str) else None
+        text = _source_text(cell)
+        role = assignment.kind.get(gid) if gid else None
+        if gid in assignment.grade_ids:
+            recognised += 1
+            seen[gid] = seen.get(gid, 0) + 1
+            current = assignment.cell_task.get(gid, current if role != "setup" else None)
+            if role == "setup":
+                current = None
+        if kind == "markdown":
+            if role == "manual":
+                answers.setdefault(gid, []).append(text)
+            continue
+        if kind != "code":
+            continue
+        if role in ("test", "setup"):
+            if text.strip() != assignment.released.get(gid, "").strip():
+                edited_tests.add(gid)
+            continue
+        code = plain_python(text)
+        target = assignment.cell_task.get(gid) if role == "solution" else None
+        if target is None:
+            defined = [name for name in defined_functions(code) if name in assignment.api_task]
+            if defined:
+                target = assignment.api_task[defined[0]]
+                recognised += 1
+                notes.append(f"셀 {index}: 답안 메타데이터가 없어 정의한 함수({', '.join(defined)})로 {target} 에 배정")
+            elif current is not None and not text.strip() == "":
+                target = current
+        if target is None:
+            continue
+        cells[target].append({"name": f"cell {index}", "source": code})
+        found = tamper_signs(code)
+        if found:
+            signs.setdefault(target, set()).update(found)
+    duplicated = sorted(g for g, n in seen.items() if n > 1)
+    if duplicated:
+        notes.append("같은 grade_id 의 셀이 여러 개 (복사·분할된 셀, 차례로 합쳐 채점): " + ", ".join(duplicated))
+    missing = sorted(g for g in assignment.grade_ids if g not in seen and assignment.kind[g] != "setup")
+    for gid in sorted(edited_tests):
+        task = assignment.cell_task.get(gid)
+        if task:
+            signs.setdefault(task, set()).add(f"테스트 셀 수정됨({gid}, 원래 테스트로 채점)")
+    return {"cells": cells, "answers": answers, "signs": {t: sorted(s) for t, s in signs.items()},
+            "notes": notes, "missing": missing, "recognised": recognised}
+
+
+# --------------------------------------------------------------------------- collecting submissions
+
+NOTEBOOK_COPY = (
+    r"(?:copy of |사본 ?- ?)?{name}(?:의 사본| - 사본| copy)?(?: ?\(\d+\))?(?:의 사본| - 사본)?(?: ?\(\d+\))?"
+)
+
+
+def notebook_candidates(folder: Path, assignment: str) -> tuple[Path | None, str | None]:
+    """The student's notebook in ``folder``: the exact name, else one Colab/Drive/browser copy name."""
+    exact = folder / f"{assignment}.ipynb"
+    if exact.is_file():
+        return exact, None
+    pattern = re.compile("^" + NOTEBOOK_COPY.format(name=re.escape(assignment)) + r"\.ipynb$", re.IGNORECASE)
+    notebooks = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".ipynb")
+    matches = [p for p in notebooks if pattern.match(unicodedata.normalize("NFC", p.name).strip())]
+    if len(matches) == 1:
+        return matches[0], None
+    if len(matches) > 1:
+        return None, ("과제 노트북이 여러 개입니다 (" + ", ".join(p.name for p in matches)
+                      + "): 제출할 파일 하나만 남기세요")
+    found = ", ".join(p.name for p in notebooks) or "노트북 없음"
+    return None, f"{assignment}.ipynb 가 없습니다 (찾은 파일: {found})"
+
+
+def collect_submissions(submissions: Path, assignment: str):
+    """Split SUBMISSIONS/<student>/<notebook> into gradable paths and rejected reasons."""
     if not submissions.exists():
         raise CourseworkError(f"submissions folder not found: {submissions}")
     if not submissions.is_dir():
         raise CourseworkError(f"not a folder: {submissions}")
-    notebook = f"{assignment}.ipynb"
     gradable: dict[str, Path] = {}
     rejected: dict[str, str] = {}
     for entry in sorted(submissions.iterdir()):
-        if entry.name.startswith("."):
+        name = unicodedata.normalize("NFC", entry.name)
+        if name.startswith(".") or name == "__MACOSX":
             continue
         if not entry.is_dir():
-            rejected[entry.name] = f"{entry}: expected a folder per student ({submissions}/<student_id>/{notebook})"
+            rejected[name] = (f"{entry}: 학생별 폴더가 아닙니다 "
+                              f"(제출물은 {submissions}/<학번>/{assignment}.ipynb)")
             continue
-        if not STUDENT_ID.match(entry.name):
-            rejected[entry.name] = f"{entry}: student id may use only letters, digits, '.', '_' and '-'"
+        if not STUDENT_ID.match(name):
+            rejected[name] = f"{entry}: 학번 폴더 이름에는 문자, 숫자, '.', '_', '-' 만 쓸 수 있습니다"
             continue
-        path = entry / notebook
-        if not path.is_file():
-            found = ", ".join(p.name for p in sorted(entry.glob("*.ipynb"))) or "no notebook"
-            rejected[entry.name] = f"{path}: missing ({found} found)"
+        if name in gradable or name in rejected:
+            rejected[name] = f"{entry}: 같은 학번의 폴더가 두 개입니다"
+            gradable.pop(name, None)
             continue
-        problem, warning = check_submission(path, expected_ids)
+        path, problem = notebook_candidates(entry, assignment)
         if problem:
-            rejected[entry.name] = f"{path}: {problem}"
+            rejected[name] = f"{entry / (assignment + '.ipynb')}: {problem}"
             continue
-        if warning:
-            print(f"warning: {path}: {warning}", file=sys.stderr)
-        gradable[entry.name] = path
+        gradable[name] = path
     if not gradable and not rejected:
-        raise CourseworkError(f"no submissions in {submissions} (expected <student_id>/{notebook})")
+        raise CourseworkError(f"no submissions in {submissions} (expected <student_id>/{assignment}.ipynb)")
     return gradable, rejected
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def make_job(assignment: Assignment, parsed: dict, secret: bytes, limits: dict) -> dict:
+    tasks = {}
+    for task, entry in assignment.tasks.items():
+        if not entry["tests"]:
+            continue
+        tasks[task] = {"cells": parsed["cells"][task], "tests": entry["tests"],
+                       "seed": task_seed(secret, assignment.name, task)}
+    return {"setup": assignment.setup, "api": assignment.api, "tasks": tasks, "limits": limits}
+
+
+def run_runner(job: dict, limit: float, log_path: Path) -> tuple[dict | None, str]:
+    """Run one submission's test process; its stdout is the result, nothing else is read."""
+    env = nbgrader_env()
+    env["PYTHONPATH"] = str(REPO)
+    proc = subprocess.Popen([sys.executable, "-m", "coursework.runner"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(json.dumps(job).encode("utf-8"), timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        log_path.write_bytes(err)
+        return None, f"채점 시간 초과 ({limit:.0f} 초)"
+    log_path.write_bytes(err)
+    if proc.returncode != 0:
+        return None, f"test process exit {proc.returncode}"
+    try:
+        return json.loads(out.decode("utf-8")), ""
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, "unreadable test process output"
+
+
+def score_submission(assignment: Assignment, parsed: dict, run: dict) -> dict:
+    """Per-task scores, flags and messages from the test process's result."""
+    tasks: dict[str, dict] = {}
+    for task, entry in assignment.tasks.items():
+        result = run["tasks"].get(task, {"tests": [], "cell_errors": [], "load_failed": None})
+        outcome = {t["grade_id"]: t for t in result["tests"]}
+        score = 0.0
+        tests = []
+        for test in entry["tests"]:
+            got = outcome.get(test["grade_id"])
+            passed = bool(got and got["passed"])
+            score += test["points"] if passed else 0.0
+            tests.append({"grade_id": test["grade_id"], "points": test["points"], "passed": passed,
+                          "error": "" if passed else (got["error"] if got else "실행되지 않음")})
+        manual = []
+        for cell in entry["manual"]:
+            texts = parsed["answers"].get(cell["grade_id"], [])
+            stub = assignment.released.get(cell["grade_id"], "").strip()
+            answer = "\n\n".join(t for t in texts if t.strip() != stub).strip()
+            manual.append({"grade_id": cell["grade_id"], "points": cell["points"], "answered": bool(answer),
+                           "answer_sha256": hashlib.sha256(answer.encode("utf-8")).hexdigest() if answer else ""})
+        flags = list(parsed["signs"].get(task, []))  # deleted test cells are a note (they run anyway)
+        tasks[task] = {"score": score, "max": entry["points"], "tests": tests, "manual": manual,
+                       "flags": flags, "cell_errors": result.get("cell_errors", []),
+                       "load_failed": result.get("load_failed")}
+    return tasks
+
+
+def record_in_gradebook(workdir: Path, assignment: Assignment, student: str, tasks: dict) -> None:
+    """Write the scores into nbgrader's gradebook (this process only; no sandbox can reach it)."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}", COURSE_ID) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment.name, student)
+        for task in tasks.values():
+            for test in task["tests"]:
+                grade = gb.find_grade(test["grade_id"], assignment.name, assignment.name, student)
+                grade.auto_score = test["points"] if test["passed"] else 0.0
+                grade.manual_score = None
+                grade.needs_manual_grade = False
+            for cell in task["manual"]:
+                grade = gb.find_grade(cell["grade_id"], assignment.name, assignment.name, student)
+                if not cell["answered"]:
+                    grade.auto_score, grade.manual_score, grade.needs_manual_grade = 0.0, None, False
+                elif cell.get("changed", True):
+                    grade.auto_score, grade.manual_score, grade.needs_manual_grade = None, None, True
+        gb.db.commit()
 
 
 def cmd_autograde(args) -> int:
     if not args.submissions.is_dir():
         what = "not a folder" if args.submissions.exists() else "submissions folder not found"
         raise CourseworkError(f"{what}: {args.submissions}")
-    import nbformat
-
     workdir: Path = args.workdir.resolve()
-    source_nb_path = require_release(workdir, args.assignment)
-    source_nb = nbformat.read(source_nb_path, as_version=4)
-    expected_ids = {
-        cell.metadata["nbgrader"]["grade_id"]
-        for cell in source_nb.cells
-        if cell.metadata.get("nbgrader", {}).get("grade_id")
-    }
-    gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment, expected_ids)
-    for reason in rejected.values():
-        print(f"error: malformed submission, not graded: {reason}", file=sys.stderr)
-    write_course_config(workdir, args.timeout)
-    n_code = sum(cell.cell_type == "code" for cell in source_nb.cells)
-    limit = args.notebook_timeout or args.timeout * (n_code + 2) + 60
+    assignment = Assignment(workdir, args.assignment)
+    secret = load_secret(args.secret_file)
+    try:
+        bwrap_path()
+    except SandboxUnavailable as err:
+        raise CourseworkError(str(err)) from None
+    gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)
 
     status_path = workdir / STATUS_FILE
-    status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else {}
-    status = status.get(args.assignment, {}) if isinstance(status.get(args.assignment), dict) else {}
-    for student, reason in rejected.items():
-        status[student] = "malformed: " + reason
+    all_status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else {}
+    status = all_status.get(args.assignment, {}) if isinstance(all_status.get(args.assignment), dict) else {}
+    results_dir = workdir / RESULTS_DIR / args.assignment
+    results_dir.mkdir(parents=True, exist_ok=True)
+    logs = workdir / "logs" / "grading"
+    logs.mkdir(parents=True, exist_ok=True)
 
-    # grade copies: submitted/<student>/<assignment>/ is replaced for the students of this batch
-    # only; earlier batches keep their copies, grades and autograded notebooks
-    submitted_root = workdir / "submitted"
+    jobs: dict[str, dict] = {}
+    parsed_by_student: dict[str, dict] = {}
     for student, path in gradable.items():
-        target = submitted_root / student / args.assignment
+        data = path.read_bytes()  # read once; the grader never writes to the submission
+        target = workdir / "submitted" / student / args.assignment
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        shutil.copyfile(path, target / path.name)  # the submission itself is only read
-        old_output = workdir / "autograded" / student / args.assignment
-        if old_output.exists():
-            shutil.rmtree(old_output)
-    others = sorted(p.name for p in submitted_root.iterdir() if p.is_dir() and p.name not in gradable) \
-        if submitted_root.is_dir() else []
+        (target / f"{args.assignment}.ipynb").write_bytes(data)
+        nb, problem = read_notebook_json(target / f"{args.assignment}.ipynb")
+        parsed = parse_submission(nb, assignment) if nb is not None else None
+        if parsed is not None and parsed["recognised"] == 0:
+            problem = "이 과제의 셀을 하나도 찾지 못했습니다 (다른 노트북이거나 셀 메타데이터가 지워졌고 답안 함수도 없음)"
+        if problem:
+            rejected[student] = f"{path}: {problem}"
+            continue
+        if path.name != f"{args.assignment}.ipynb":
+            parsed["notes"].append(f"파일 이름 {path.name!r} 을 과제 노트북으로 채점")
+        if parsed["missing"]:
+            print(f"경고: {path}: 지워진 셀 {', '.join(parsed['missing'])} "
+                  "(테스트 셀은 원래대로 채점, 지워진 답안은 0점)", file=sys.stderr)
+        parsed_by_student[student] = parsed
+        jobs[student] = make_job(assignment, parsed, secret, {
+            "cell_timeout": args.timeout, "load_timeout": args.timeout,
+            "memory_bytes": args.memory_mb * 2**20, "cpu_seconds": 10 * args.timeout + 60, "processes": 64,
+        })
+    for student, reason in rejected.items():
+        status[student] = "malformed: " + reason
+        print(f"오류: 채점하지 않은 제출물: {reason}", file=sys.stderr)
+        stale = results_dir / f"{student}.json"
+        if stale.exists():
+            stale.unlink()
 
+    n_tests = sum(len(e["tests"]) for e in assignment.tasks.values())
+    limit = args.notebook_timeout or args.timeout * (2 * n_tests + len(assignment.tasks) + 2) + 60
     failures = 0
-    if gradable:
-        start = time.monotonic()
-        # one nbgrader process for the batch (its start-up alone takes seconds); each cell is
-        # interrupted after --timeout, and the whole batch is killed after the wall-clock limit
-        code, log = run_nbgrader(
-            workdir,
-            ["autograde", args.assignment, "--force"]
-            + ([f"--CourseDirectory.student_id_exclude={','.join(others)}"] if others else []),
-            workdir / "logs" / "autograde.log",
-            limit=limit * len(gradable),
-        )
-        elapsed = time.monotonic() - start
-        for student in gradable:
-            output = workdir / "autograded" / student / args.assignment / f"{args.assignment}.ipynb"
-            if output.is_file():
+    start = time.monotonic()
+    if jobs:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = {pool.submit(run_runner, job, limit, logs / f"{student}.log"): student
+                       for student, job in jobs.items()}
+            for future in as_completed(futures):
+                student = futures[future]
+                run, problem = future.result()
+                if run is None:
+                    failures += 1
+                    status[student] = f"grading failed ({problem})"
+                    print(f"오류: {student} 채점 실패 ({problem}); 로그 {logs / (student + '.log')}", file=sys.stderr)
+                    continue
+                parsed = parsed_by_student[student]
+                tasks = score_submission(assignment, parsed, run)
+                previous = results_dir / f"{student}.json"
+                old = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else {}
+                for task, entry in tasks.items():
+                    for cell in entry["manual"]:
+                        before = old.get("tasks", {}).get(task, {}).get("manual", [])
+                        same = [m for m in before if m["grade_id"] == cell["grade_id"]]
+                        cell["changed"] = not same or same[0]["answer_sha256"] != cell["answer_sha256"]
+                record_in_gradebook(workdir, assignment, student, tasks)
+                result = {"student": student, "file": gradable[student].name, "tasks": tasks,
+                          "notes": parsed["notes"], "restarts": run.get("restarts", 0)}
+                previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
                 status[student] = "ok"
-            else:
-                failures += 1
-                why = f"killed after {limit * len(gradable):.0f} s" if code == -9 else f"nbgrader exit {code}"
-                status[student] = f"grading failed ({why})"
-                print(f"error: grading {student} failed ({why}); see {workdir / 'logs' / 'autograde.log'}",
-                      file=sys.stderr)
-        print(f"autograded {len(gradable)} submission(s) in {elapsed:.1f} s")
-
-    all_status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else {}
+    elapsed = time.monotonic() - start
     all_status[args.assignment] = status
     status_path.write_text(json.dumps(all_status, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(f"{len(gradable) - failures} graded, {failures} failed, {len(rejected)} malformed")
+    print(f"autograded {len(jobs)} submission(s) in {elapsed:.1f} s with {args.jobs} job(s)")
+    flagged = summary_flags(results_dir, jobs)
+    for line in flagged:
+        print("검토 필요: " + line)
+    print(f"{len(jobs) - failures} graded, {failures} failed, {len(rejected)} malformed, {len(flagged)} flagged")
     return 1 if failures or rejected else 0
+
+
+def summary_flags(results_dir: Path, students) -> list[str]:
+    lines = []
+    for student in sorted(students):
+        path = results_dir / f"{student}.json"
+        if not path.is_file():
+            continue
+        tasks = json.loads(path.read_text(encoding="utf-8"))["tasks"]
+        parts = [f"{task}: {'; '.join(entry['flags'])}" for task, entry in tasks.items() if entry["flags"]]
+        if parts:
+            lines.append(f"{student} — " + " | ".join(parts))
+    return lines
 
 
 def cmd_manual_grade(args) -> int:

@@ -89,17 +89,21 @@ def _system_binds() -> list[str]:
             args += ["--ro-bind", top, top]
     if Path("/etc/ld.so.cache").is_file():
         args += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
-    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).absolute()}
-    for prefix in sorted(prefixes):
-        if not str(prefix).startswith("/usr/"):
-            args += ["--ro-bind", str(prefix), str(prefix)]
+    prefixes = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).absolute()})
+    prefixes = [p for p in prefixes if not str(p).startswith("/usr/")]
+    # bwrap would create the folders above a mount point readable by root only
+    parents = sorted({parent for p in prefixes for parent in p.parents if str(parent) != "/"}, key=lambda q: len(q.parts))
+    for parent in parents:
+        args += ["--perms", "0755", "--dir", str(parent)]
+    for prefix in prefixes:
+        args += ["--ro-bind", str(prefix), str(prefix)]
     return args
 
 
 def sandbox_command(uid_slot: int, tmp_bytes: int = 64 * 2**20) -> list[str]:
     """The command that starts the student's side of grading inside a fresh sandbox."""
     here = Path(__file__).resolve().parent
-    args = [bwrap_path(), *_system_binds()]
+    args = [bwrap_path(), *_system_binds(), "--perms", "0755", "--dir", SANDBOX_DIR]
     for name in SERVER_FILES:
         args += ["--ro-bind", str(here / name), f"{SANDBOX_DIR}/{name}"]
     args += [

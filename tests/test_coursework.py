@@ -28,18 +28,23 @@ SOURCE_MD = REPO / "assignments" / "source" / "weight_init.md"
 ASSIGNMENT = "weight_init"
 CELL_TIMEOUT = 10  # seconds per cell while grading in these tests (the slowest cell needs < 1 s)
 PYTHON = sys.executable
+# a throwaway grading secret: the hidden tests' inputs are drawn from it (never a real one)
+TEST_SECRET = "throwaway-secret-for-the-test-suite-only"
 
 
 import coursework as cw  # noqa: E402
 
 
-def run_script(*args, workdir: Path, check: bool = True) -> subprocess.CompletedProcess:
+def run_script(*args, workdir: Path, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, COURSEWORK_SECRET=TEST_SECRET, JOBS="2")
+    environment.update(env or {})
     proc = subprocess.run(
         [PYTHON, "-m", "coursework", "--workdir", str(workdir), *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=600,
+        env=environment,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"coursework {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -207,12 +212,16 @@ def test_converter_rejects_duplicate_grade_ids(tmp_path):
             cw.build_source_notebook(broken)
 
 
-def test_instructor_solutions_pass_their_own_tests_in_process(source_nb):
-    """Fast check without nbgrader: the source notebook runs top to bottom without error."""
+@pytest.mark.parametrize("seed", [0, 1, 2**31 + 11])
+def test_instructor_solutions_pass_their_own_tests_in_process(source_nb, seed, capsys):
+    """Fast check without nbgrader: the source notebook runs top to bottom without error, for
+    any grading seed (40 seeds were tried when the hidden inputs were made seed-dependent)."""
     namespace: dict = {}
     for cell in source_nb.cells:
         if cell.cell_type == "code":
             exec(compile(cell.source, grade_id(cell) or "cell", "exec"), namespace)
+            if grade_id(cell) == "setup":
+                namespace["GRADING_SEED"] = seed
 
 
 @pytest.mark.parametrize(
@@ -234,8 +243,10 @@ def test_instructor_solutions_pass_their_own_tests_in_process(source_nb):
          "math.sqrt(2.0 / ((1.0 + negative_slope) * fan_in))"),
     ],
 )
-def test_hidden_tests_catch_common_mistakes(source_nb, grade_cell, wrong_line, mistaken_line):
-    """Each mistake passes or fails the visible test, but the hidden test of its task fails."""
+@pytest.mark.parametrize("seed", [0, 2**32 - 5])
+def test_hidden_tests_catch_common_mistakes(source_nb, grade_cell, wrong_line, mistaken_line, seed):
+    """Each mistake passes or fails the visible test, but the hidden test of its task fails,
+    whatever the grading seed (two seeds here; the grader derives one from the secret)."""
     task = cw.task_of(grade_cell)
     namespace: dict = {}
     for cell in source_nb.cells:
@@ -257,6 +268,8 @@ def test_hidden_tests_catch_common_mistakes(source_nb, grade_cell, wrong_line, m
                 pass
             continue
         exec(compile(code, gid or "cell", "exec"), namespace)
+        if gid == "setup":
+            namespace["GRADING_SEED"] = seed
     raise AssertionError(f"no hidden test cell for {task}")
 
 
@@ -372,7 +385,9 @@ def test_emptied_and_deleted_tests_are_restored(graded, points):
     row = graded["rows"]["tampered"]
     assert float(row["task2"]) == 0, "the emptied tests of a wrong answer must be put back"
     assert float(row["task4"]) == points["task4"], "a deleted hidden test must be put back and graded"
-    assert "task4_hidden" in graded["stderr"] and "cells deleted" in graded["stderr"]
+    assert re.search(r"tampered/weight_init\.ipynb: 지워진 셀 [^\n]*task4_hidden", graded["stderr"])
+    # emptied test cells are listed for review; the task was graded with the original tests
+    assert "테스트 셀 수정됨(task2_visible" in row["flags"] and "테스트 셀 수정됨(task2_hidden" in row["flags"]
 
 
 def test_end_to_end_grade_table(graded, points):
@@ -380,7 +395,8 @@ def test_end_to_end_grade_table(graded, points):
     tasks = list(points)
     with open(graded["csv"], newline="", encoding="utf-8") as handle:
         header = next(csv.reader(handle))
-    assert header == ["student_id", *tasks, "total", "max_total", "pending_manual", "status"]
+    assert header == ["student_id", *tasks, "total", "max_total", "pending_manual", "status", "flags"]
+    assert all(rows[s]["flags"] == "" for s in ("correct", "partial", "untouched"))
     assert set(rows) == {"correct", "partial", "broken", "untouched", "tampered"}
     expected_totals = {
         "correct": sum(points[t] for t in tasks if t != "task6"),
@@ -421,15 +437,15 @@ def test_second_batch_with_malformed_submissions(released, graded, points, tmp_p
                    folder / "park" / f"{ASSIGNMENT}.ipynb")
     (folder / "stray.ipynb").write_text("{}", encoding="utf-8")
     before = sha256_tree(folder)
-    first_batch_copy = workdir / "autograded" / "partial" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    first_batch_copy = workdir / "results" / ASSIGNMENT / "partial.json"
     first_batch_mtime = first_batch_copy.stat().st_mtime_ns
     proc = run_script("autograde", folder, "--timeout", CELL_TIMEOUT, workdir=workdir, check=False)
     assert proc.returncode == 1
-    assert re.search(r"kim/weight_init\.ipynb: not a notebook \(invalid JSON", proc.stderr)
-    assert re.search(r"lee/weight_init\.ipynb: missing \(homework\.ipynb found\)", proc.stderr)
-    assert re.search(r"park/weight_init\.ipynb: none of the assignment's cells found", proc.stderr)
-    assert "expected a folder per student" in proc.stderr
-    assert "1 graded, 0 failed, 4 malformed" in proc.stdout
+    assert re.search(r"kim/weight_init\.ipynb: 노트북 파일이 아닙니다 \(JSON 형식 오류", proc.stderr)
+    assert re.search(r"lee/weight_init\.ipynb: weight_init\.ipynb 가 없습니다 \(찾은 파일: homework\.ipynb\)", proc.stderr)
+    assert re.search(r"park/weight_init\.ipynb: 이 과제의 셀을 하나도 찾지 못했습니다", proc.stderr)
+    assert "stray.ipynb: 학생별 폴더가 아닙니다" in proc.stderr
+    assert "1 graded, 0 failed, 4 malformed, 0 flagged" in proc.stdout
     assert sha256_tree(folder) == before
     # the first batch was neither regraded nor lost
     assert first_batch_copy.stat().st_mtime_ns == first_batch_mtime
