@@ -181,8 +181,8 @@ def term_options(args) -> dict:
     return {"roster": roster, "times": times, "deadline": deadline, "penalty": penalty}
 
 
-def cmd_export(args) -> int:
-    """The grade table with names, non-submitters, submission times and the late policy."""
+def cmd_grades(args) -> int:
+    """The term's grade table: names, non-submitters, submission times, the late policy (Excel-ready)."""
     from .common import require_release
     from .export import read_grades
 

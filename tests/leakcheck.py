@@ -20,7 +20,8 @@ import nbformat
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+# appended, not prepended: scripts/coursework.py must not hide the coursework package
+sys.path.append(str(ROOT / "scripts"))
 import make_notebooks  # noqa: E402
 
 MIN_LINE = 25  # shorter lines ("return x", "```") are not distinctive

@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT, toc_docnames
 from leakcheck import assignment_needles, chapter_needles, find_leaks, public_text, rendered_solution_needles
 
-sys.path.insert(0, str(ROOT / "scripts"))
+# appended, not prepended: scripts/coursework.py must not hide the coursework package
+sys.path.append(str(ROOT / "scripts"))
 import make_notebooks  # noqa: E402
 
 STUDENT_SITE = ROOT / "_build" / "student" / "_build" / "html"
