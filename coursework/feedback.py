@@ -137,10 +137,11 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     times = times or {}
+    manual_all = read_manual(workdir, assignment, [s for s in everyone if (results_dir / f"{s}.json").is_file()])
     for student in everyone:
         path = results_dir / f"{student}.json"
         result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-        manual = read_manual(workdir, assignment, student) if result is not None else {}
+        manual = manual_all.get(student, {})
         page = render(assignment, student, names.get(student, ""), result, manual, hidden,
                       submitted_at=times.get(student, {}).get("submitted_at"), deadline=deadline, penalty=penalty)
         target = folder / f"{student}.html"

@@ -89,25 +89,30 @@ def set_manual_grade(workdir: Path, assignment: str, student: str, grade_id: str
     return maximum
 
 
-def read_manual(workdir: Path, assignment: str, student: str) -> dict[str, dict]:
-    """grade_id -> {"points": float | None, "max": float, "comment": str} for the hand-graded cells."""
+def read_manual(workdir: Path, assignment: str, students: list[str]) -> dict[str, dict[str, dict]]:
+    """student -> grade_id -> {"points": float | None, "max": float, "comment": str} for the
+    hand-graded cells (one gradebook session for all: opening one takes a second)."""
+    ids = manual_grade_ids(workdir, assignment)
+    with _gradebook(workdir) as gb:
+        return {student: _manual_of(gb, assignment, student, ids) for student in students}
+
+
+def _manual_of(gb, assignment: str, student: str, ids: list[str]) -> dict[str, dict]:
     from nbgrader.api import MissingEntry
 
-    ids = manual_grade_ids(workdir, assignment)
     out = {}
-    with _gradebook(workdir) as gb:
-        for grade_id in ids:
-            try:
-                grade = gb.find_grade(grade_id, assignment, assignment, student)
-            except MissingEntry:
-                continue
-            try:
-                comment = gb.find_comment(grade_id, assignment, assignment, student).manual_comment or ""
-            except MissingEntry:
-                comment = ""
-            waiting = grade.needs_manual_grade and grade.manual_score is None
-            out[grade_id] = {"points": None if waiting else float(grade.score or 0.0),
-                             "max": float(grade.max_score), "comment": comment}
+    for grade_id in ids:
+        try:
+            grade = gb.find_grade(grade_id, assignment, assignment, student)
+        except MissingEntry:
+            continue
+        try:
+            comment = gb.find_comment(grade_id, assignment, assignment, student).manual_comment or ""
+        except MissingEntry:
+            comment = ""
+        waiting = grade.needs_manual_grade and grade.manual_score is None
+        out[grade_id] = {"points": None if waiting else float(grade.score or 0.0),
+                         "max": float(grade.max_score), "comment": comment}
     return out
 
 

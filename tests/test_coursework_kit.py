@@ -319,3 +319,28 @@ def test_student_data_is_ignored_by_git():
              "submissions.zip", "_build/coursework/gradebook.db"]
     proc = subprocess.run(["git", "check-ignore", "--no-index", *paths], cwd=REPO, capture_output=True, text=True)
     assert sorted(proc.stdout.split()) == sorted(paths), proc.stdout
+
+
+def test_handout_explains_every_term_it_uses():
+    import re
+
+    text = (REPO / "assignments" / "handout.md").read_text(encoding="utf-8")
+    rules, _, glossary = text.partition("## 용어")
+    assert glossary, "the handout has a glossary section"
+    defined = set(re.findall(r"^- \*\*(.+?)\*\*:", glossary, flags=re.M))
+    used = set(re.findall(r"\*\*(.+?)\*\*", rules))
+    assert used and used <= defined, f"terms used but not explained: {sorted(used - defined)}"
+    for rule in ("마감", "지각", "재제출", "미제출", ".ipynb", "Restart"):
+        assert rule in rules
+
+
+def test_assignment_sources_can_live_in_a_private_folder(tmp_path):
+    private = tmp_path / "private-course"
+    private.mkdir()
+    env = dict(os.environ, COURSEWORK_SOURCE=str(private))
+    probe = subprocess.run([sys.executable, "-c", "import coursework; print(coursework.SOURCE_DIR)"],
+                           cwd=REPO, env=env, capture_output=True, text=True)
+    assert probe.stdout.strip() == str(private)
+    proc = subprocess.run([sys.executable, "-m", "coursework", "--workdir", str(tmp_path / "w"), "release"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2 and f"assignment source not found: {private / 'weight_init.md'}" in proc.stderr
