@@ -32,7 +32,7 @@ help:
 	@echo "make lab           JupyterLab 에서 장(chapters/*.md)을 노트북으로 열기"
 	@echo "make notebooks     notebooks/*.ipynb (기준 출력) 다시 만들기"
 	@echo "make student-book  풀이를 뺀 학생용 사이트를 _build/student/html 에 빌드"
-	@echo "make release | autograde SUBMISSIONS=dir | grades   과제 배포, 채점, 성적표 (ASSIGNMENT=weight_init|signal_propagation)"
+	@echo "make release | autograde SUBMISSIONS=dir [JOBS=N] | grades   과제 배포, 채점, 성적표 (ASSIGNMENT=weight_init|signal_propagation)"
 	@echo "make import-lms ZIP=파일.zip ROSTER=명단.csv   Canvas/Moodle 제출물 압축 파일을 SUBMISSIONS 로 정리"
 	@echo "make regrade STUDENT=학번 | feedback | manual-review   한 학생 재채점, 학생별 피드백, 서술형 채점 대기 목록"
 	@echo "make bench         벤치마크"
@@ -101,6 +101,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_initializers.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf _build

@@ -184,7 +184,7 @@ _SUSPICIOUS_IMPORTS = {"builtins": "builtins 모듈 사용", "ctypes": "ctypes �
                        "requests": "네트워크(requests) 사용", "atexit": "atexit 사용", "threading": "스레드 사용",
                        "multiprocessing": "프로세스 생성"}
 _SUSPICIOUS_CALLS = {("os", "_exit"): "os._exit 호출", ("os", "fork"): "os.fork 호출", ("os", "system"): "os.system 호출",
-                     ("os", "kill"): "os.kill 호출", ("sys", "settrace"): "sys.settrace 사용",
+                     ("os", "kill"): "os.kill 호출", ("os", "write"): "os.write 호출", ("os", "dup2"): "os.dup2 호출", ("sys", "settrace"): "sys.settrace 사용",
                      ("sys", "setprofile"): "sys.setprofile 사용", ("sys", "exit"): "sys.exit 호출"}
 
 
@@ -218,7 +218,7 @@ def tamper_signs(source: str) -> list[str]:
                     if isinstance(sub, ast.Subscript) and "modules" in ast.unparse(sub.value):
                         signs.append("sys.modules 조작")
         elif isinstance(node, ast.Attribute):
-            if node.attr in _IPYTHON_HOOKS and "get_ipython" in ast.unparse(node.value):
+            if node.attr.startswith(_IPYTHON_HOOKS) and "get_ipython" in ast.unparse(node.value):
                 signs.append(f"IPython 훅({node.attr})")
             if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id == "sys":
                 signs.append("sys.modules 조작")
@@ -248,6 +248,16 @@ def tamper_signs(source: str) -> list[str]:
         if word in text:
             signs.append(reason)
     return sorted(set(signs))
+
+
+def definitions_only(source: str) -> str:
+    """The imports, functions and classes of a cell, without its other statements."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ""
+    keep = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return "\n\n".join(ast.unparse(node) for node in tree.body if isinstance(node, keep))
 
 
 def read_notebook_json(path: Path) -> tuple[dict | None, str | None]:
@@ -311,9 +321,10 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
                 target = assignment.api_task[defined[0]]
                 recognised += 1
                 notes.append(f"셀 {index}: 답안 메타데이터가 없어 정의한 함수({', '.join(defined)})로 {target} 에 배정")
-            elif current is not None and not text.strip() == "":
+            elif current is not None and text.strip():
                 target = current
-        if target is None:
+                code = definitions_only(code)  # a helper is kept, a scratch computation is not run
+        if target is None or not code.strip():
             continue
         cells[target].append({"name": f"cell {index}", "source": code})
         found = tamper_signs(code)
@@ -322,7 +333,8 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
     duplicated = sorted(g for g, n in seen.items() if n > 1)
     if duplicated:
         notes.append("같은 grade_id 의 셀이 여러 개 (복사·분할된 셀, 차례로 합쳐 채점): " + ", ".join(duplicated))
-    missing = sorted(g for g in assignment.grade_ids if g not in seen and assignment.kind[g] != "setup")
+    missing = sorted(g for g in assignment.grade_ids if g not in seen and assignment.kind[g] != "setup"
+                     and not (assignment.kind[g] == "solution" and cells[assignment.cell_task[g]]))
     for gid in sorted(edited_tests):
         task = assignment.cell_task.get(gid)
         if task:
@@ -396,7 +408,12 @@ def make_job(assignment: Assignment, parsed: dict, secret: bytes, limits: dict) 
     for task, entry in assignment.tasks.items():
         if not entry["tests"]:
             continue
-        tasks[task] = {"cells": parsed["cells"][task], "tests": entry["tests"],
+        # helpers defined in another task's cells are available (definitions and imports only,
+        # so another task's loop or crash cannot reach this one); the task's own cells come last
+        shared = "\n\n".join(definitions_only(cell["source"]) for other, cells in parsed["cells"].items()
+                              if other != task for cell in cells)
+        cells = ([{"name": "definitions from other tasks", "source": shared}] if shared.strip() else [])
+        tasks[task] = {"cells": cells + parsed["cells"][task], "tests": entry["tests"],
                        "seed": task_seed(secret, assignment.name, task)}
     return {"setup": assignment.setup, "api": assignment.api, "tasks": tasks, "limits": limits}
 
@@ -508,7 +525,10 @@ def cmd_autograde(args) -> int:
         target.mkdir(parents=True)
         (target / f"{args.assignment}.ipynb").write_bytes(data)
         nb, problem = read_notebook_json(target / f"{args.assignment}.ipynb")
-        parsed = parse_submission(nb, assignment) if nb is not None else None
+        try:
+            parsed = parse_submission(nb, assignment) if nb is not None else None
+        except Exception as err:  # noqa: BLE001 - one odd notebook must not stop the batch
+            parsed, problem = None, f"노트북 구조를 읽을 수 없습니다 ({type(err).__name__})"
         if parsed is not None and parsed["recognised"] == 0:
             problem = "이 과제의 셀을 하나도 찾지 못했습니다 (다른 노트북이거나 셀 메타데이터가 지워졌고 답안 함수도 없음)"
         if problem:
@@ -541,7 +561,10 @@ def cmd_autograde(args) -> int:
                        for student, job in jobs.items()}
             for future in as_completed(futures):
                 student = futures[future]
-                run, problem = future.result()
+                try:
+                    run, problem = future.result()
+                except Exception as err:  # noqa: BLE001 - reported for this student only
+                    run, problem = None, f"{type(err).__name__}: {err}"
                 if run is None:
                     failures += 1
                     status[student] = f"grading failed ({problem})"

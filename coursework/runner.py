@@ -1,7 +1,8 @@
 """The test process of one submission (trusted: it never executes the student's code).
 
 It reads a job (JSON on stdin: the instructor's setup and test cells, the student's cells per task,
-the secret-derived seed per task, limits), starts the student's side in a bubblewrap sandbox
+the secret-derived seed per task, limits), starts the student's side in a fresh bubblewrap sandbox
+for each task
 (:mod:`.sandbox`, :mod:`.student_server`) and runs every test cell here, in a fresh namespace in
 which the task's functions are proxies: a call sends its arguments to the sandbox and gets back
 data only. A rebound builtin, a patched NumPy, an IPython hook or printed "test passed" in the
@@ -216,6 +217,7 @@ def run_job(job: dict) -> dict:
                 else:
                     tests.append({"grade_id": test["grade_id"], "passed": True, "error": ""})
             results[task] = {"tests": tests, "cell_errors": state.errors, "load_failed": state.load_failed}
+            student.kill(counted=False)  # every task starts in a fresh sandbox: no task can disturb another
     finally:
         student.kill(counted=False)
     return {"tasks": results, "restarts": student.restarts}

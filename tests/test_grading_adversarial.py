@@ -1,0 +1,376 @@
+"""Honest mistakes and attacks on the grader, graded end to end in one batch.
+
+Each submission below is built from the student release and the instructor's solutions, then
+altered the way a student might (split or copied cells, Colab file names, Korean ids, magics,
+warnings, loops) or the way a cheater would (writing the gradebook, IPython input transformers,
+shadowing builtins, patching NumPy, reading hidden tests from disk, the network, os._exit, fork
+bombs, fake output). The expected score of every task is derived from the points in the source;
+attacks must earn nothing they do not deserve and be flagged; honest students lose nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import socket
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from test_coursework import (
+    ASSIGNMENT,
+    CELL_TIMEOUT,
+    REPO,
+    cw,
+    grade_id,
+    make_submission,
+    read_notebook,
+    run_script,
+    sha256_tree,
+    solution_source,
+    strip_markers,
+    write_notebook,
+)
+
+pytestmark = pytest.mark.skipif(__import__("shutil").which("bwrap") is None, reason="bubblewrap is not installed")
+
+LOOP = "\nwhile True:\n    try:\n        pass\n    except:\n        pass\n"
+
+
+def cell_of(nb, gid):
+    return next(c for c in nb.cells if grade_id(c) == gid)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("adv-course")
+    run_script("release", "--timeout", CELL_TIMEOUT, workdir=workdir)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        source_nb = cw.build_source_notebook(cw.SOURCE_DIR / f"{ASSIGNMENT}.md")
+    release_nb = read_notebook(workdir / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    return workdir, source_nb, release_nb
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the grader's machine that a sandboxed submission must not reach."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    accepted: list = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append(conn)
+            conn.sendall(b"hello")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def batch(course, listener, tmp_path_factory):
+    workdir, source_nb, release_nb = course
+    port, _ = listener
+    tasks = set(cw.task_points(source_nb))
+    auto = tasks - {"task6"}
+    root = tmp_path_factory.mktemp("adv-submissions")
+    outside = tmp_path_factory.mktemp("adv-outside")
+    marker = f"written-{uuid.uuid4().hex}"
+    sol = {gid: strip_markers(solution_source(source_nb, gid)) for gid in
+           ("task1_solution", "task2_solution", "task3_solution", "task4_solution", "task5_solution")}
+    plans: dict[str, tuple[str, object]] = {}  # student -> (file name, notebook)
+    expected: dict[str, set[str]] = {}  # student -> tasks with full automatic marks
+    flagged: dict[str, str] = {}  # student -> a reason expected in the flags column
+
+    def add(student, nb, full, name=f"{ASSIGNMENT}.ipynb", flag=None):
+        plans[student] = (name, nb)
+        expected[student] = set(full)
+        if flag:
+            flagged[student] = flag
+
+    # ---------------------------------------------------------------- honest mistakes
+    nb = make_submission(release_nb, source_nb, auto)
+    split = cell_of(nb, "task2_solution")
+    head, tail = split.source.split("\n\n\ndef xavier_uniform(")
+    second = copy.deepcopy(split)
+    split.source, second.source = head, "def xavier_uniform(" + tail
+    nb.cells.insert(nb.cells.index(split) + 1, second)  # JupyterLab "split cell": same metadata twice
+    dup = copy.deepcopy(cell_of(nb, "task3_solution"))
+    nb.cells.insert(nb.cells.index(cell_of(nb, "task3_solution")) + 1, dup)  # copy-pasted answer
+    dup_test = copy.deepcopy(cell_of(nb, "task1_visible"))
+    nb.cells.insert(nb.cells.index(cell_of(nb, "task1_visible")) + 1, dup_test)  # and a test cell
+    add("split_and_copied", nb, auto)
+
+    nb = make_submission(release_nb, source_nb, tasks)  # the written task answered too
+    nb.cells = nb.cells[::-1]
+    add("reordered", nb, auto)
+
+    nb = make_submission(release_nb, source_nb, auto)
+    del cell_of(nb, "task1_solution").metadata["nbgrader"]  # metadata lost (another editor)
+    cell_of(nb, "task3_solution").metadata["nbgrader"]["grade_id"] = "task3_solution_copy"
+    cell_of(nb, "task2_visible").metadata["nbgrader"]["points"] = 100  # points edited: ignored
+    for cell in nb.cells:
+        cell.metadata["editable"] = True
+        cell.metadata["colab"] = {"id": "abc"}
+    add("metadata", nb, auto)
+
+    add("김민준", make_submission(release_nb, source_nb, auto), auto, name=f"Copy of {ASSIGNMENT}.ipynb")
+    add("이서연", make_submission(release_nb, source_nb, {"task1", "task2", "task3"}), {"task1", "task2", "task3"},
+        name=f"{ASSIGNMENT}의 사본.ipynb")
+    add("2024003", make_submission(release_nb, source_nb, auto), auto, name=f"{ASSIGNMENT} (1).ipynb")
+
+    warn = sol["task1_solution"].replace(
+        '    a = np.asarray(a, dtype=float)',
+        '    import sys, warnings\n    warnings.warn("float64 로 바꿉니다", RuntimeWarning)\n'
+        '    print("진행 중", file=sys.stderr)\n    a = np.asarray(a, dtype=float)')
+    assert warn != sol["task1_solution"]
+    add("stderr_warning", make_submission(release_nb, source_nb, auto, {"task1_solution": warn}), auto)
+
+    magics = {"task1_solution": "%matplotlib inline\n" + sol["task1_solution"],
+              "task3_solution": sol["task3_solution"] + "\n%timeit -n1 -r1 he_uniform_bound(3)\n!pip list\n"}
+    add("magics", make_submission(release_nb, source_nb, auto, magics), auto)
+
+    looping = {"task2_solution": sol["task2_solution"] + LOOP,
+               "task4_solution": sol["task4_solution"].replace(
+                   "    rng = np.random.default_rng(rng)\n    functions",
+                   "    while True:\n        try:\n            pass\n        except:\n            pass\n"
+                   "    rng = np.random.default_rng(rng)\n    functions")}
+    assert looping["task4_solution"] != sol["task4_solution"]
+    add("loops", make_submission(release_nb, source_nb, auto, looping), auto - {"task2", "task4"})
+
+    nb = make_submission(release_nb, source_nb, auto)
+    import nbformat
+
+    scratch = nbformat.v4.new_code_cell("x = np.ones((4, 4))\nprint(layer_rms(x, 1.0, 10**9))\n\n"
+                                        "def helper():\n    return 1\n")
+    nb.cells.insert(nb.cells.index(cell_of(nb, "task4_solution")) + 1, scratch)
+    add("scratch_cell", nb, auto)
+
+    # ---------------------------------------------------------------- attacks
+    gradebook = workdir / "gradebook.db"
+    add("gradebook_writer", make_submission(release_nb, source_nb, set(), {"task1_solution": f"""
+import sqlite3, json
+for path in ({str(gradebook)!r}, "gradebook.db", "../gradebook.db"):
+    try:
+        db = sqlite3.connect(path)
+        db.execute("UPDATE grade SET auto_score = 100, manual_score = 100, needs_manual_grade = 0")
+        db.commit()
+    except Exception:
+        pass
+for path in ({str(workdir / "grading_status.json")!r}, {str(workdir / "results" / ASSIGNMENT / "gradebook_writer.json")!r}):
+    try:
+        open(path, "w").write(json.dumps({{"tasks": {{}}}}))
+    except Exception:
+        pass
+def predict_var_z(w_var, a):
+    return 0.0
+"""}), set(), flag="sqlite3")
+
+    add("transformer", make_submission(release_nb, source_nb, set(), {"task1_solution": """
+def _skip(lines):
+    return ["pass\\n"]
+get_ipython().input_transformers_cleanup.append(_skip)
+"""}), set(), flag="IPython 훅(input_transformers_cleanup)")
+
+    add("shadow_abs", make_submission(release_nb, source_nb, auto - {"task1"}, {"task1_solution": """
+abs = lambda x: 0
+def predict_var_z(w_var, a):
+    return float(5.12)
+"""}), auto - {"task1"}, flag="내장 이름 재정의(abs)")
+
+    add("numpy_patcher", make_submission(release_nb, source_nb, auto - {"task3"}, {"task3_solution": """
+import builtins
+np.array_equal = lambda *a, **k: True
+np.allclose = lambda *a, **k: True
+builtins.abs = lambda x: 0
+def he_uniform_bound(n_in):
+    return 0.0
+def he_normal_std(n_in):
+    return 0.0
+def he_uniform(n_in, n_out, rng=None):
+    return np.zeros((n_out, n_in))
+def he_normal(n_in, n_out, rng=None):
+    return np.zeros((n_out, n_in))
+"""}), auto - {"task3"}, flag="모듈 속성 덮어쓰기(np.array_equal)")
+
+    add("sys_modules", make_submission(release_nb, source_nb, auto - {"task5"}, {"task5_solution": """
+import sys, types
+sys.modules["math"] = types.SimpleNamespace(sqrt=lambda x: 0.0, isclose=lambda *a, **k: True)
+def compute_fans(shape):
+    return (0, 0)
+def recommend_init(activation, shape, negative_slope=0.01):
+    return ("he", 0.0)
+"""}), auto - {"task5"}, flag="sys.modules 조작")
+
+    leak_paths = [str(REPO / "assignments" / "source" / f"{ASSIGNMENT}.md"),
+                  str(workdir / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")]
+    add("test_reader", make_submission(release_nb, source_nb, auto - {"task1"}, {"task1_solution": f"""
+import os
+_leaked = any(os.path.exists(p) for p in {leak_paths!r})
+def predict_var_z(w_var, a):
+    if not _leaked:
+        return 0.0
+    a = np.asarray(a, dtype=float)
+    return float(a.shape[1] * w_var * np.mean(a**2))
+"""}), auto - {"task1"})
+
+    add("network", make_submission(release_nb, source_nb, auto - {"task1"}, {"task1_solution": f"""
+import socket
+def predict_var_z(w_var, a):
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=2).recv(5)
+    except OSError:
+        return 0.0
+    a = np.asarray(a, dtype=float)
+    return float(a.shape[1] * w_var * np.mean(a**2))
+"""}), auto - {"task1"}, flag="네트워크(socket) 사용")
+
+    targets = [str(root / marker), str(workdir / marker), str(REPO / marker), str(outside / marker),
+               str(root / "writer" / f"{ASSIGNMENT}.ipynb"), str(workdir / "submitted" / "correct_copy")]
+    add("writer", make_submission(release_nb, source_nb, auto, {"task5_solution": sol["task5_solution"] + f"""
+
+for _path in {targets!r}:
+    try:
+        open(_path, "w").write("overwritten")
+    except OSError:
+        pass
+"""}), auto, flag="open() 호출")
+
+    add("exiter", make_submission(release_nb, source_nb, auto - {"task1", "task2"}, {
+        "task1_solution": "import os\nos._exit(3)\n" + sol["task1_solution"],
+        "task2_solution": sol["task2_solution"].replace(
+            "    rng = np.random.default_rng(rng)\n    return rng.normal(",
+            "    import os\n    os._exit(0)\n    rng = np.random.default_rng(rng)\n    return rng.normal("),
+    }), auto - {"task1", "task2"}, flag="os._exit 호출")
+
+    add("fork_bomb_and_memory", make_submission(release_nb, source_nb, auto - {"task1"}, {
+        "task1_solution": "import os\ntry:\n    while True:\n        os.fork()\nexcept OSError:\n    pass\n",
+        "task3_solution": sol["task3_solution"] + "\n_hog = bytearray(10**12)\n",
+    }), auto - {"task1"}, flag="os.fork 호출")
+
+    add("fake_output", make_submission(release_nb, source_nb, set(), {"task1_solution": """
+import os, sys, json
+print("과제 1 공개 테스트 통과")
+print(json.dumps({"grade_id": "task1_hidden", "score": 2, "max_score": 2}))
+def predict_var_z(w_var, a):
+    frame = json.dumps({"ok": True, "result": 5.12}).encode()
+    for fd in range(3, 30):
+        try:
+            os.write(fd, b"%08d" % len(frame) + frame)
+        except OSError:
+            pass
+    sys.stdout.write("All tests passed\\n")
+    return 1.0
+"""}), set(), flag="os.write 호출")
+
+    for student, (name, nb) in plans.items():
+        write_notebook(nb, root / student / name)
+    (root / "2024003" / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (root / "2024003" / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    write_notebook(release_nb, root / "2024003" / "scratch.ipynb")
+
+    before = sha256_tree(root)
+    proc = run_script("autograde", root, "--timeout", CELL_TIMEOUT, workdir=workdir, check=False)
+    after = sha256_tree(root)
+    csv_path = tmp_path_factory.mktemp("adv-grades") / "grades.csv"
+    export = run_script("export", csv_path, workdir=workdir)
+    with open(csv_path, newline="", encoding="utf-8") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return {"rows": rows, "expected": expected, "flagged": flagged, "proc": proc, "export": export,
+            "before": before, "after": after, "marker": marker, "targets": targets, "root": root,
+            "workdir": workdir, "plans": plans}
+
+
+def test_batch_completes_and_every_student_is_graded(batch):
+    proc = batch["proc"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert set(batch["rows"]) == set(batch["plans"])
+    assert all(row["status"] == "ok" for row in batch["rows"].values())
+
+
+def test_every_task_is_graded_as_it_deserves(batch, course):
+    _, source_nb, _ = course
+    points = cw.task_points(source_nb)
+    wrong = []
+    for student, row in batch["rows"].items():
+        for task in points:
+            if task == "task6":
+                continue
+            want = points[task] if task in batch["expected"][student] else 0.0
+            if student in ("shadow_abs", "fake_output") and task == "task1":
+                # a constant 5.12 (returned, or forged as a reply frame: data either way) is the
+                # visible test's expected value: that test's points, none of the hidden ones
+                want = cell_of(source_nb, "task1_visible").metadata["nbgrader"]["points"]
+            if float(row[task]) != want:
+                wrong.append((student, task, row[task], want))
+    assert not wrong, wrong
+
+
+def test_attacks_are_flagged_and_honest_work_is_not(batch):
+    rows = batch["rows"]
+    for student, reason in batch["flagged"].items():
+        assert reason in rows[student]["flags"], (student, rows[student]["flags"])
+        assert f"검토 필요: {student}" in batch["proc"].stdout
+    honest = ["split_and_copied", "reordered", "metadata", "김민준", "이서연", "2024003", "stderr_warning",
+              "magics", "loops", "scratch_cell"]
+    assert {s: rows[s]["flags"] for s in honest} == {s: "" for s in honest}
+
+
+def test_submissions_are_unchanged_and_nothing_was_written_outside(batch):
+    assert batch["before"] == batch["after"]
+    for target in batch["targets"]:
+        path = Path(target)
+        assert not path.exists() or path.read_text(encoding="utf-8", errors="replace") != "overwritten", target
+
+
+def test_the_gradebook_cannot_be_changed_from_a_submission(batch):
+    rows = batch["rows"]
+    assert float(rows["gradebook_writer"]["total"]) == 0
+    assert rows["gradebook_writer"]["pending_manual"] == ""  # an untouched written answer scores 0
+    # the attacker's UPDATE would have given everyone 100 and cleared the pending written task
+    for student, row in rows.items():
+        assert float(row["total"]) <= float(row["max_total"]), student
+    assert rows["reordered"]["pending_manual"] == "task6"
+
+
+def test_the_network_is_unreachable(batch, listener):
+    _, accepted = listener
+    assert accepted == []
+
+
+def test_colab_names_korean_ids_and_duplicates_are_reported_as_notes(batch):
+    import json
+
+    results = batch["workdir"] / "results" / ASSIGNMENT
+    notes = json.loads((results / "김민준.json").read_text(encoding="utf-8"))["notes"]
+    assert any("Copy of weight_init.ipynb" in n for n in notes)
+    notes = json.loads((results / "split_and_copied.json").read_text(encoding="utf-8"))["notes"]
+    assert any("task2_solution" in n and "task3_solution" in n for n in notes)
+
+
+def test_two_copies_of_the_notebook_reject_only_that_student(course, tmp_path):
+    workdir, source_nb, release_nb = course
+    folder = tmp_path / "subs"
+    write_notebook(release_nb, folder / "박지훈" / f"Copy of {ASSIGNMENT}.ipynb")
+    write_notebook(release_nb, folder / "박지훈" / f"{ASSIGNMENT} (1).ipynb")
+    write_notebook(release_nb, folder / "최유진" / f"{ASSIGNMENT}.ipynb")
+    proc = run_script("autograde", folder, "--timeout", CELL_TIMEOUT, workdir=workdir, check=False)
+    assert proc.returncode == 1
+    assert "과제 노트북이 여러 개입니다" in proc.stderr and "박지훈" in proc.stderr
+    assert "1 graded, 0 failed, 1 malformed" in proc.stdout

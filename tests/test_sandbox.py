@@ -1,0 +1,240 @@
+"""The sandbox and the test process of the coursework grader, driven directly (no nbgrader).
+
+Each test hands :func:`coursework.runner.run_job` a tiny task: the student's code (run in the
+bubblewrap sandbox) and the instructor's test cells (run in the test process). The student code
+here is hostile on purpose; each test says what it may and may not achieve.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from coursework.runner import run_job  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+
+SETUP = "import math\nimport numpy as np\n"
+LIMITS = {"cell_timeout": 5, "load_timeout": 5, "memory_bytes": 2 * 2**30, "cpu_seconds": 60, "processes": 64}
+
+
+def grade(student_code: str, tests: list[str], api=("f",), limits=None, seed=0) -> list[dict]:
+    job = {
+        "setup": SETUP, "api": list(api), "limits": dict(LIMITS, **(limits or {})),
+        "tasks": {"task1": {"seed": seed, "cells": [{"name": "answer", "source": student_code}],
+                            "tests": [{"grade_id": f"t{i}", "points": 1, "source": src} for i, src in enumerate(tests)]}},
+    }
+    return run_job(job)["tasks"]["task1"]["tests"]
+
+
+def passed(results: list[dict]) -> list[bool]:
+    return [r["passed"] for r in results]
+
+
+def test_honest_answer_passes_and_wrong_answer_fails():
+    tests = ["assert abs(f(2.0) - 4.0) < 1e-12", "assert isinstance(f(3.0), float)"]
+    assert passed(grade("def f(x):\n    return float(x * x)\n", tests)) == [True, True]
+    assert passed(grade("def f(x):\n    return int(x) + 1\n", tests)) == [False, False]
+    assert passed(grade("", tests)) == [False, False]
+
+
+def test_sandbox_sees_no_repository_secret_or_network_and_cannot_write(tmp_path):
+    marker = tmp_path / "written-by-student"
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.1)
+    port = server.getsockname()[1]
+    os.environ["COURSEWORK_SECRET"] = "must-not-reach-the-sandbox"
+    try:
+        code = f"""
+import os, socket
+def f():
+    seen = {{"uid": os.getuid(), "cap": open("/proc/self/status").read().split("CapEff:")[1].split()[0],
+            "env": sorted(os.environ), "root": sorted(os.listdir("/")),
+            "repo": os.path.exists({str(REPO / 'assignments')!r}),
+            "tmp_path": os.path.exists({str(tmp_path)!r}), "proc": sorted(p for p in os.listdir("/proc") if p.isdigit())}}
+    try:
+        socket.create_connection(("127.0.0.1", {port}), timeout=1)
+        seen["net"] = "connected"
+    except OSError as err:
+        seen["net"] = type(err).__name__
+    for path in ({str(marker)!r}, "/usr/written", "/opt/grader/written"):
+        try:
+            open(path, "w").write("x")
+            seen.setdefault("written", []).append(path)
+        except OSError:
+            pass
+    open("/tmp/scratch.txt", "w").write("the private /tmp is writable")
+    seen["tmp"] = open("/tmp/scratch.txt").read()
+    return seen
+"""
+        tests = [
+            "_s = f()\nassert _s['uid'] != 0 and _s['cap'] == '0000000000000000', _s",
+            "_s = f()\nassert 'COURSEWORK_SECRET' not in _s['env'] and not _s['repo'] and not _s['tmp_path'], _s",
+            "_s = f()\nassert _s['net'] != 'connected' and 'written' not in _s, _s",
+            "_s = f()\nassert _s['tmp'].startswith('the private') and len(_s['proc']) <= 3, _s",
+            "_s = f()\nassert set(_s['root']) <= {'bin', 'dev', 'etc', 'lib', 'lib64', 'opt', 'proc', 'root', 'sbin', 'tmp', 'usr', 'work', 'home'}, _s",
+        ]
+        assert passed(grade(code, tests)) == [True] * len(tests)
+        with pytest.raises(OSError):
+            server.accept()  # nobody connected
+        assert not marker.exists()
+    finally:
+        os.environ.pop("COURSEWORK_SECRET", None)
+        server.close()
+
+
+def test_rebinding_builtins_or_patching_numpy_cannot_pass_a_check():
+    wrong = "def f(x):\n    return 0.0\n"
+    tricks = [
+        "abs = lambda x: 0\n",
+        "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n",
+        "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True\nmath.isclose = lambda *a, **k: True\n",
+        "import sys, types\nsys.modules['numpy'] = types.SimpleNamespace(allclose=lambda *a, **k: True)\n",
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n",
+        "class _T:\n    def __eq__(self, other):\n        return True\n    def __float__(self):\n        return 4.0\n"
+        "def f(x):\n    return _T()\n",
+        "print('과제 1 공개 테스트 통과')\nimport sys\nsys.stderr.write('ok\\n')\n",
+    ]
+    tests = [
+        "assert abs(f(2.0) - 4.0) < 1e-9",
+        "assert np.allclose(f(2.0), 4.0) and np.array_equal(np.asarray(f(2.0)), np.asarray(4.0))",
+        "assert math.isclose(f(2.0), 4.0)",
+        "assert f(2.0) == 4.0 and isinstance(f(2.0), float)",
+    ]
+    for trick in tricks:
+        assert passed(grade(trick + wrong if "def f" not in trick else trick, tests)) == [False] * len(tests), trick
+
+
+def test_forged_protocol_frames_carry_only_data():
+    """A student who writes a fake 'reply' on every descriptor can at most answer a call with
+    data; the check in the test process still decides."""
+    code = """
+import os, json
+def f(x):
+    frame = json.dumps({"ok": True, "result": 4.0}).encode()
+    for fd in range(3, 30):
+        try:
+            os.write(fd, b"%08d" % len(frame) + frame)
+        except OSError:
+            pass
+    return 0.0
+"""
+    results = grade(code, ["assert f(2.0) == 4.0", "assert f(3.0) == 9.0"])
+    assert results[1]["passed"] is False
+
+
+def test_loop_that_swallows_interrupts_costs_only_its_test():
+    code = """
+def f(x):
+    if x < 0:
+        while True:
+            try:
+                pass
+            except:
+                pass
+    return float(x)
+"""
+    start = time.monotonic()
+    results = grade(code, ["assert f(-1.0) == -1.0", "assert f(2.0) == 2.0"], limits={"cell_timeout": 2})
+    assert passed(results) == [False, True]
+    assert "시간 제한" in results[0]["error"]
+    assert time.monotonic() - start < 20
+
+
+def test_loop_while_defining_fails_the_task_within_the_time_limit():
+    start = time.monotonic()
+    results = grade("while True:\n    try:\n        pass\n    except BaseException:\n        pass\n",
+                    ["assert f(1) == 1", "assert f(2) == 2"], limits={"load_timeout": 2})
+    assert passed(results) == [False, False]
+    assert time.monotonic() - start < 15
+
+
+def test_exit_crash_memory_and_fork_bomb_are_contained():
+    code = """
+import os
+def f(x):
+    if x == 1:
+        os._exit(0)
+    if x == 2:
+        return bytearray(10**11)
+    if x == 3:
+        pids = 0
+        try:
+            while True:
+                if os.fork() == 0:
+                    import time
+                    time.sleep(30)
+                    os._exit(0)
+                pids += 1
+        except OSError:
+            return pids
+    return float(x)
+"""
+    results = grade(code, [
+        "f(1)",
+        "try:\n    f(2)\nexcept MemoryError:\n    pass\nelse:\n    raise AssertionError('10**11 bytes were allocated')",
+        "assert f(3) < 64",
+        "assert f(5.0) == 5.0",
+    ])
+    assert passed(results) == [False, True, True, True], results
+
+
+def test_generators_and_global_random_state_behave_as_in_one_process():
+    code = """
+def f(n, rng=None):
+    rng = np.random.default_rng(rng)
+    return rng.normal(size=n)
+
+def g(n):
+    return np.random.rand(n)
+"""
+    tests = [
+        # a Generator passed in is advanced, as in a single process
+        "_gen = np.random.default_rng(1)\n_a = f(3, rng=_gen)\n_b = f(3, rng=_gen)\nassert not np.array_equal(_a, _b)\n"
+        "assert np.array_equal(_a, np.random.default_rng(1).normal(size=3))",
+        # the global NumPy state used by the student is seen by the test
+        "np.random.seed(5)\n_x = g(2)\nnp.random.seed(5)\nassert np.array_equal(_x, np.random.rand(2))",
+        "np.random.seed(5)\n_state = np.random.get_state()[1].copy()\ng(2)\nassert np.array_equal(np.random.get_state()[1], _state)",
+    ]
+    assert passed(grade(code, tests, api=("f", "g"))) == [True, True, False]
+
+
+def test_arguments_modified_in_place_are_seen_by_the_test():
+    code = "def f(a):\n    a *= 2\n    return None\n"
+    assert passed(grade(code, ["_a = np.ones(3)\nf(_a)\nassert np.array_equal(_a, np.ones(3))"])) == [False]
+
+
+def test_unsupported_return_values_and_exceptions():
+    code = """
+class Weird:
+    pass
+
+def f(kind):
+    if kind == "object":
+        return Weird()
+    if kind == "lambda":
+        return lambda: 1
+    if kind == "value":
+        raise ValueError("bad activation")
+    class Custom(KeyError):
+        pass
+    raise Custom("x")
+"""
+    tests = [
+        "f('object')",
+        "f('lambda')",
+        "try:\n    f('value')\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError",
+        "try:\n    f('custom')\nexcept KeyError:\n    pass\nelse:\n    raise AssertionError",
+    ]
+    assert passed(grade(code, tests)) == [False, False, True, True]
