@@ -8,7 +8,15 @@ BIN     := $(VENV)/bin
 # cache: re-run only chapters whose code changed; force: execute every chapter anew (CI)
 EXECUTE ?= cache
 SUBMISSIONS ?= submissions
-GRADES  ?= _build/coursework/grades.csv
+# coursework: which assignment (assignments/source/<name>.md, or $$COURSEWORK_SOURCE/<name>.md)
+ASSIGNMENT ?= weight_init
+GRADES  ?= _build/coursework/grades-$(ASSIGNMENT).csv
+# optional term settings: ROSTER=roster.csv DEADLINE=2026-04-03T23:59:00+09:00 LATE_PENALTY=10
+ROSTER  ?=
+DEADLINE ?=
+LATE_PENALTY ?= 0
+CW       = $(BIN)/python -m coursework --assignment $(ASSIGNMENT)
+TERM_OPTS = $(if $(ROSTER),--roster $(ROSTER)) --submissions-dir $(SUBMISSIONS) $(if $(DEADLINE),--deadline $(DEADLINE)) --late-penalty $(LATE_PENALTY)
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MPLBACKEND := Agg
@@ -16,7 +24,7 @@ export MPLBACKEND := Agg
 # BLAS threads made a chapter 10-30 times slower. Same setting for references and their checks.
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: help venv book student-book test test-lib notebooks lab release autograde grades bench clean
+.PHONY: help venv book student-book test test-lib notebooks lab release autograde regrade import-lms grades feedback manual-review bench clean
 
 help:
 	@echo "make book          사이트를 _build/html 에 빌드 (가상환경 설치, 모든 장 실행 포함)"
@@ -24,7 +32,9 @@ help:
 	@echo "make lab           JupyterLab 에서 장(chapters/*.md)을 노트북으로 열기"
 	@echo "make notebooks     notebooks/*.ipynb (기준 출력) 다시 만들기"
 	@echo "make student-book  풀이를 뺀 학생용 사이트를 _build/student/html 에 빌드"
-	@echo "make release | autograde SUBMISSIONS=dir [JOBS=N] | grades   과제 배포, 채점, 성적표"
+	@echo "make release | autograde SUBMISSIONS=dir [JOBS=N] | grades   과제 배포, 채점, 성적표 (ASSIGNMENT=weight_init|signal_propagation)"
+	@echo "make import-lms ZIP=파일.zip ROSTER=명단.csv   Canvas/Moodle 제출물 압축 파일을 SUBMISSIONS 로 정리"
+	@echo "make regrade STUDENT=학번 | feedback | manual-review   한 학생 재채점, 학생별 피드백, 서술형 채점 대기 목록"
 	@echo "make bench         벤치마크"
 
 $(BIN)/python:
@@ -65,13 +75,27 @@ lab: venv
 	$(BIN)/jupyter lab chapters/
 
 release: venv
-	$(BIN)/python -m coursework release
+	$(CW) release
 
 autograde: venv
-	$(BIN)/python -m coursework autograde $(SUBMISSIONS) $(if $(JOBS),--jobs $(JOBS))
+	$(CW) autograde $(SUBMISSIONS)
+
+regrade: venv
+	@test -n "$(STUDENT)" || { echo "사용법: make regrade STUDENT=학번 [SUBMISSIONS=폴더]"; exit 2; }
+	$(CW) regrade $(SUBMISSIONS) $(STUDENT)
+
+import-lms: venv
+	@test -n "$(ZIP)" -a -n "$(ROSTER)" || { echo "사용법: make import-lms ZIP=제출물.zip ROSTER=명단.csv [SUBMISSIONS=폴더]"; exit 2; }
+	$(CW) import $(ZIP) $(SUBMISSIONS) --roster $(ROSTER)
 
 grades: venv
-	$(BIN)/python -m coursework export $(GRADES)
+	$(CW) grades $(GRADES) $(TERM_OPTS)
+
+feedback: venv
+	$(CW) feedback $(TERM_OPTS)
+
+manual-review: venv
+	$(CW) manual-review
 
 bench: venv
 	$(BIN)/python benchmarks/bench_initializers.py

@@ -5,6 +5,9 @@ Colab cannot open MyST Markdown, so each chapter's executed notebook is kept in
 under the chapter title, a download link for that file (copied into the site by Sphinx) and
 links that open it on Colab and Binder. Every URL is derived from ``repository.url`` in
 ``_config.yml``, the one place the repository is named.
+
+The student edition (``WEIGHTINIT_EDITION=student``) links ``notebooks/student/<name>.ipynb``
+instead: the same notebook without the exercise solutions (``scripts/make_notebooks.py``).
 """
 
 from __future__ import annotations
@@ -14,8 +17,15 @@ from urllib.parse import quote
 
 from docutils import nodes
 from sphinx import addnodes
+from student_edition import student_edition_requested
 
 NOTEBOOK_DIR = "notebooks"
+STUDENT_NOTEBOOK_DIR = "notebooks/student"
+
+
+def notebook_dir() -> str:
+    """Where this edition's chapter notebooks are, relative to the book root."""
+    return STUDENT_NOTEBOOK_DIR if student_edition_requested() else NOTEBOOK_DIR
 
 
 def _links(app, stem: str) -> dict[str, str]:
@@ -25,7 +35,7 @@ def _links(app, stem: str) -> dict[str, str]:
     launch = options.get("launch_buttons") or {}
     binder = (launch.get("binderhub_url") or "https://mybinder.org").rstrip("/")
     slug = repo.split("github.com/", 1)[-1]
-    path = f"{NOTEBOOK_DIR}/{stem}.ipynb"
+    path = f"{notebook_dir()}/{stem}.ipynb"
     return {
         "colab": f"https://colab.research.google.com/github/{slug}/blob/{branch}/{path}",
         "binder": f"{binder}/v2/gh/{slug}/{branch}?urlpath={quote('lab/tree/' + path, safe='')}",
@@ -35,7 +45,8 @@ def _links(app, stem: str) -> dict[str, str]:
 def add_notebook_links(app, doctree):
     docname = app.env.docname
     stem = Path(docname).name
-    notebook = Path(app.srcdir) / NOTEBOOK_DIR / f"{stem}.ipynb"
+    folder = notebook_dir()
+    notebook = Path(app.srcdir) / folder / f"{stem}.ipynb"
     if not docname.startswith("chapters/") or not notebook.is_file():
         return
     section = next(iter(doctree.findall(nodes.section)), None)
@@ -48,7 +59,7 @@ def add_notebook_links(app, doctree):
         "",
         "",
         nodes.literal(text=f"{stem}.ipynb"),
-        reftarget=f"/{NOTEBOOK_DIR}/{stem}.ipynb",
+        reftarget=f"/{folder}/{stem}.ipynb",
         refdoc=docname,
         refexplicit=True,
         reftype="download",

@@ -11,7 +11,13 @@ sphinx-exercise issue #89). This extension removes solutions from the doctree in
   ``solution_start_node``/``solution_end_node``, and forgets their ids and labels so that no
   cross-reference can point into a removed solution.
 
-Exercises are left untouched. Without the environment variable the extension does nothing.
+Exercises are left untouched. The page sources are not copied into the site (no ``_sources/``,
+which would hold every solution), the theme's download button (links into ``_sources/``: the
+``.md`` and the executed ``.ipynb``) and its launch buttons (which open the chapter source in the
+repository) are switched off, and the repository and issue buttons go too. The chapter links of
+``notebook_links`` then point at ``notebooks/student/``, notebooks without solutions.
+
+Without the environment variable the extension does nothing.
 Because the edition changes the doctrees, build the two editions into different output folders
 (or with ``-E``), so that cached doctrees of one edition are not reused by the other.
 """
@@ -63,7 +69,26 @@ class RemoveSolutions(SphinxTransform):
                     del registry[label]
 
 
+def student_config(app, config) -> None:
+    """Switch off everything that would hand a student the full sources."""
+    if not student_edition_requested():
+        return
+    config.html_copy_source = False
+    config.html_show_sourcelink = False
+    options = dict(config.html_theme_options or {})
+    options.update(
+        use_download_button=False,
+        use_repository_button=False,
+        use_issues_button=False,
+        use_edit_page_button=False,
+        use_source_button=False,
+        launch_buttons={},
+    )
+    config.html_theme_options = options
+
+
 def setup(app):
     app.setup_extension("sphinx_exercise")
+    app.connect("config-inited", student_config)
     app.add_transform(RemoveSolutions)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCE_DIR = REPO / "assignments" / "source"
+# Where the assignments' MyST sources are. The graded term's sources (solutions, hidden tests)
+# can live in a private folder or repository: set COURSEWORK_SOURCE to it.
+SOURCE_ENV = "COURSEWORK_SOURCE"
+SOURCE_DIR = Path(os.environ.get(SOURCE_ENV) or REPO / "assignments" / "source").expanduser()
 DEFAULT_WORKDIR = REPO / "_build" / "coursework"
 DEFAULT_ASSIGNMENT = "weight_init"
 COURSE_ID = "weightinit"

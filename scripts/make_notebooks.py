@@ -9,6 +9,12 @@ Colab, and it holds the reference outputs that ``pytest --nbval`` compares a fre
     python scripts/make_notebooks.py --check      # exit 1 if a reference is out of date
 
 ``--check`` compares the cell sources and types only (outputs are nbval's business).
+
+Every run also writes ``notebooks/student/<name>.ipynb``: the reference notebook with every
+exercise solution removed (``{solution}`` blocks, and everything between ``{solution-start}``
+and ``{solution-end}``, code cells included). The student edition of the site links these,
+and Colab and Binder open them. ``python scripts/make_notebooks.py --student`` rewrites only
+the student notebooks from the committed references, without executing anything.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -30,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = ROOT / "notebooks"
+STUDENT_NOTEBOOKS = NOTEBOOKS / "student"
+
+# a MyST directive fence: ```{name} or :::{name} (three or more characters)
+_FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[a-z-]+)\}")
 
 
 def chapter_sources() -> list[Path]:
@@ -96,6 +107,70 @@ def coalesce_streams(outputs: list) -> list:
     return merged
 
 
+def _skip_directive(lines: list[str], i: int, fence: str) -> int:
+    """Index of the line after the directive opened at ``lines[i]`` (closed by ``fence`` or longer)."""
+    char = fence[0]
+    for j in range(i + 1, len(lines)):
+        stripped = lines[j].strip()
+        if stripped and set(stripped) == {char} and len(stripped) >= len(fence):
+            return j + 1
+    raise ValueError(f"directive {lines[i]!r} is never closed")
+
+
+def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without exercise solutions: what a student may see.
+
+    Removes ``{solution}`` directives and everything from a ``{solution-start}`` fence to the
+    end of its ``{solution-end}`` fence (sphinx-exercise's gated solutions, which may hold code
+    cells). Markdown cells left empty are dropped; other cells keep their outputs.
+    """
+    student = nbformat.from_dict(nb)
+    cells = []
+    gated = False
+    for cell in student.cells:
+        if cell.cell_type != "markdown":
+            if not gated:
+                cells.append(cell)
+            continue
+        lines = cell.source.split("\n")
+        kept: list[str] = []
+        i = 0
+        while i < len(lines):
+            match = _FENCE.match(lines[i])
+            name = match.group("name") if match else None
+            if gated:
+                if name == "solution-end":
+                    gated = False
+                    i = _skip_directive(lines, i, match.group("fence"))
+                else:
+                    i += 1
+            elif name == "solution-end":
+                raise ValueError(f"{{solution-end}} without {{solution-start}}: {lines[i]!r}")
+            elif name in ("solution", "solution-start"):
+                gated = name == "solution-start"
+                i = _skip_directive(lines, i, match.group("fence"))
+            else:
+                kept.append(lines[i])
+                i += 1
+        text = "\n".join(kept).strip("\n")
+        if text.strip():
+            cell.source = text
+            cells.append(cell)
+    if gated:
+        raise ValueError("a {solution-start} has no {solution-end}")
+    student.cells = cells
+    return student
+
+
+def write_student_notebook(name: str) -> Path:
+    """notebooks/student/<name>.ipynb from the reference notebook notebooks/<name>.ipynb."""
+    reference = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    STUDENT_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
+    path = STUDENT_NOTEBOOKS / f"{name}.ipynb"
+    nbformat.write(strip_solutions(reference), path)
+    return path
+
+
 def stale(md: Path) -> str | None:
     ref = NOTEBOOKS / f"{md.stem}.ipynb"
     if not ref.is_file():
@@ -105,10 +180,23 @@ def stale(md: Path) -> str | None:
     return None
 
 
+def student_stale(name: str) -> str | None:
+    """Why notebooks/student/<name>.ipynb is not exactly its reference without solutions, or None."""
+    path = STUDENT_NOTEBOOKS / f"{name}.ipynb"
+    if not path.is_file():
+        return f"{path.relative_to(ROOT)} is missing"
+    expected = strip_solutions(nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4))
+    if nbformat.read(path, as_version=4) != expected:
+        return f"{path.relative_to(ROOT)} is not notebooks/{name}.ipynb without its solutions"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="chapter names (file stems); default: all")
     parser.add_argument("--check", action="store_true", help="only report references that are out of date")
+    parser.add_argument("--student", action="store_true",
+                        help="only rewrite notebooks/student/ from the committed references (no execution)")
     args = parser.parse_args(argv)
     sources = chapter_sources()
     if args.names:
@@ -118,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown chapter(s) {unknown}; chapters are {sorted(known)}")
         sources = [known[n] for n in args.names]
     if args.check:
-        problems = [msg for md in sources if (msg := stale(md))]
+        problems = [msg for md in sources for msg in (stale(md), student_stale(md.stem)) if msg]
         for msg in problems:
             print(msg, "- run: make notebooks", file=sys.stderr)
         return 1 if problems else 0
+    if args.student:
+        for md in sources:
+            print(write_student_notebook(md.stem).relative_to(ROOT))
+        return 0
     for md in sources:
         print(f"{md.stem:<16} {execute(md):6.1f} s")
+        write_student_notebook(md.stem)
     return 0
 
 
