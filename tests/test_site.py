@@ -65,9 +65,9 @@ def test_no_asset_is_loaded_from_outside_the_site(site):
 
 def test_mathjax_and_fonts_are_served_by_the_site(site):
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
-    assert (site / "_static" / "NanumGothic.ttf").is_file()
+    assert (site / "_static" / "fonts" / "NanumGothic-subset.woff2").is_file()
     css = (site / "_static" / "korean.css").read_text(encoding="utf-8")
-    assert "word-break: keep-all" in css and 'url("NanumGothic.ttf")' in css
+    assert "word-break: keep-all" in css and 'url("fonts/NanumGothic-subset.woff2")' in css
 
 
 def _internal_targets(site: Path):
