@@ -493,7 +493,7 @@
   // ------------------------------------------------------------------------------------------
   // The page
 
-  const BATCH_MAX = 256, BATCH_MIN = 4, WORK_BUDGET = 2.4e7; // multiply-adds of one pass
+  const BATCH_MAX = 256, BATCH_MIN = 4, WORK_BUDGET = 1.6e7; // multiply-adds of one pass (forward or backward)
 
   function batchFor(width, depth) {
     const b = 4 * Math.floor(WORK_BUDGET / (4 * width * width * depth));
