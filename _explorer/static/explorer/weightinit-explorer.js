@@ -1,0 +1,783 @@
+/* The in-page explorer of weight initialization (element #weightinit-explorer).
+ *
+ * A port of weightinit's variance recursion (weightinit.theory.propagate, chi1) and of its
+ * forward/backward simulation (weightinit.simulate.simulate) that runs in the browser. The
+ * quadrature nodes and the initializers' variances are read from the JSON block that the
+ * book's build writes from weightinit itself; tests/test_browser_explorer.py holds the port
+ * to the Python reference. Plots are drawn with uPlot (vendored, MIT).
+ */
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------------------------------------
+  // Activations (weightinit.activations)
+
+  function activation(name, slope) {
+    switch (name) {
+      case "linear":
+        return { name, f: (z) => z, d: () => 1, rectifier: false, saturates: false, slope: 0 };
+      case "relu":
+        return { name, f: (z) => (z > 0 ? z : 0), d: (z) => (z > 0 ? 1 : 0), rectifier: true, saturates: false, slope: 0 };
+      case "leaky_relu":
+        return { name, f: (z) => (z > 0 ? z : slope * z), d: (z) => (z > 0 ? 1 : slope), rectifier: true,
+                 saturates: false, slope };
+      case "tanh":
+        return { name, f: Math.tanh, d: (z) => { const t = Math.tanh(z); return 1 - t * t; }, rectifier: false,
+                 saturates: true, slope: 0 };
+      case "sigmoid": {
+        const s = (z) => 0.5 + 0.5 * Math.tanh(0.5 * z);
+        return { name, f: s, d: (z) => { const v = s(z); return v * (1 - v); }, rectifier: false, saturates: true,
+                 slope: 0 };
+      }
+      default:
+        throw new Error("unknown activation " + JSON.stringify(name) +
+                        "; valid names are: linear, relu, leaky_relu, tanh, sigmoid");
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Theory (weightinit.theory): the same quadrature rules, the same recursions
+
+  function makeTheory(Q) {
+    const ghZ = Float64Array.from(Q.gh_nodes);
+    const ghW = Float64Array.from(Q.gh_weights);
+    const trapezoids = new Map();
+
+    function rule(q) {
+      if (q <= Q.gh_max_q) return [ghZ, ghW];
+      const h = Math.min(0.1, (Math.PI * Math.PI) / (Q.pole_rate * Math.sqrt(q)));
+      const n = Math.ceil(Q.z_max / h);
+      let r = trapezoids.get(n);
+      if (!r) {
+        const z = new Float64Array(2 * n + 1), w = new Float64Array(2 * n + 1);
+        const step = (2 * Q.z_max) / (2 * n), c = Q.z_max / n / Math.sqrt(2 * Math.PI);
+        for (let i = 0; i <= 2 * n; i++) {
+          z[i] = i === 2 * n ? Q.z_max : -Q.z_max + i * step;
+          w[i] = c * Math.exp(-0.5 * z[i] * z[i]);
+        }
+        r = [z, w];
+        if (trapezoids.size > 64) trapezoids.clear();
+        trapezoids.set(n, r);
+      }
+      return r;
+    }
+
+    // E[g(z)] for z ~ N(0, q)
+    function expectation(g, q) {
+      const [z, w] = rule(q);
+      const s = Math.sqrt(q);
+      let acc = 0;
+      for (let i = 0; i < z.length; i++) acc += g(s * z[i]) * w[i];
+      return acc;
+    }
+
+    function secondMoment(act, q) {
+      if (act.name === "linear") return q;
+      if (act.rectifier) return 0.5 * (1 + act.slope * act.slope) * q;
+      return expectation((z) => { const a = act.f(z); return a * a; }, q);
+    }
+
+    function mean(act, q) {
+      if (act.name === "linear" || act.name === "tanh") return 0;
+      if (act.name === "sigmoid") return 0.5;
+      return (1 - act.slope) * Math.sqrt(q / (2 * Math.PI));
+    }
+
+    function derivativeSecondMoment(act, q) {
+      if (act.name === "linear") return 1;
+      if (act.rectifier) return 0.5 * (1 + act.slope * act.slope);
+      return expectation((z) => { const d = act.d(z); return d * d; }, q);
+    }
+
+    // propagate(): constant width n, input_dim = n, E[x^2] = m2In, unit output-gradient variance
+    function propagate(act, n, depth, weightVar, biasStd, m2In) {
+      const sb2 = biasStd * biasStd;
+      const q = new Float64Array(depth), m2 = new Float64Array(depth);
+      let prev = m2In;
+      for (let l = 0; l < depth; l++) {
+        q[l] = weightVar * n * prev + sb2;
+        m2[l] = secondMoment(act, q[l]);
+        prev = m2[l];
+      }
+      const actStd = new Float64Array(depth), gradStd = new Float64Array(depth);
+      let g = 1;
+      for (let l = depth - 1; l >= 0; l--) {
+        const gz = g * derivativeSecondMoment(act, q[l]);
+        gradStd[l] = Math.sqrt(gz);
+        g = n * weightVar * gz;
+      }
+      for (let l = 0; l < depth; l++) {
+        const mu = mean(act, q[l]);
+        actStd[l] = Math.sqrt(Math.max(m2[l] - mu * mu, 0));
+      }
+      return { preactVar: q, actStd, gradStd };
+    }
+
+    function fixedPoint(act, sw2, sb2) {
+      if (act.name === "linear" || act.rectifier) {
+        const c = sw2 * secondMoment(act, 1);
+        if (c < 1) return sb2 / (1 - c);
+        if (c === 1 && sb2 === 0) return NaN;
+        return Infinity;
+      }
+      const h = (q) => sw2 * secondMoment(act, q) + sb2 - q;
+      let lo = 0;
+      if (h(0) <= 0) {
+        lo = 1e-8;
+        if (h(lo) <= 0) return 0;
+      }
+      let hi = 1;
+      while (h(hi) > 0) hi *= 2;
+      // bisection to the last bit: h(lo) > 0 >= h(hi)
+      for (let i = 0; i < 200; i++) {
+        const mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) break;
+        if (h(mid) > 0) lo = mid; else hi = mid;
+      }
+      return 0.5 * (lo + hi);
+    }
+
+    function chi1(act, sw2, sb2) {
+      const q = fixedPoint(act, sw2, sb2);
+      if (act.name === "linear" || act.rectifier) return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, 1) };
+      return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, q) };
+    }
+
+    return { propagate, chi1, fixedPoint, secondMoment, derivativeSecondMoment };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Random numbers: xoshiro128** seeded through splitmix32; one stream per purpose and layer,
+  // so that a layer's weights do not change when the depth or another control does.
+
+  function splitmix32(a) {
+    return function () {
+      a = (a + 0x9e3779b9) | 0;
+      let t = a ^ (a >>> 16);
+      t = Math.imul(t, 0x21f0aaad);
+      t ^= t >>> 15;
+      t = Math.imul(t, 0x735a2d97);
+      return (t ^ (t >>> 15)) >>> 0;
+    };
+  }
+
+  function stream(seed, purpose, index) {
+    const mix = splitmix32((seed * 0x3c6ef372) ^ Math.imul(purpose + 1, 0x27d4eb2f) ^ Math.imul(index + 1, 0x165667b1));
+    let s0 = mix(), s1 = mix(), s2 = mix(), s3 = mix();
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+    function next() {
+      const r = Math.imul(((Math.imul(s1, 5) << 7) | (Math.imul(s1, 5) >>> 25)), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      return r;
+    }
+    // uniform on (0, 1) with 32 random bits (plenty for a simulation)
+    function uniform() {
+      return (next() + 0.5) / 4294967296;
+    }
+    let spare = NaN;
+    // standard normal (Marsaglia's polar method)
+    function normal() {
+      if (spare === spare) { const v = spare; spare = NaN; return v; }
+      let u, v, s;
+      do {
+        u = 2 * uniform() - 1;
+        v = 2 * uniform() - 1;
+        s = u * u + v * v;
+      } while (s >= 1 || s === 0);
+      const m = Math.sqrt((-2 * Math.log(s)) / s);
+      spare = v * m;
+      return u * m;
+    }
+    return { uniform, normal };
+  }
+
+  const PURPOSE = { normal: 0, uniform: 1, truncated_normal: 2, bias: 4, input: 5, output: 6, unpooled: 7 };
+
+  // Base draws of a family: N(0, 1), U(-1, 1), or N(0, 1) cut at +-bound. The initializer's
+  // scale multiplies them, so that moving sigma redraws nothing.
+  function filler(family, bound) {
+    if (family === "uniform") return (r, out, from, to) => { for (let i = from; i < to; i++) out[i] = 2 * r.uniform() - 1; };
+    if (family === "truncated_normal") {
+      return (r, out, from, to) => {
+        for (let i = from; i < to; i++) {
+          let x;
+          do { x = r.normal(); } while (x < -bound || x > bound);
+          out[i] = x;
+        }
+      };
+    }
+    return (r, out, from, to) => { for (let i = from; i < to; i++) out[i] = r.normal(); };
+  }
+
+  // One pool of independent base draws per (family, seed), grown on demand. Layer l of width n
+  // takes the entries [l*s, (l+1)*s) with s the entries a layer needs, so that for any width
+  // the layers are independent draws and the first layers stay the same when the depth changes.
+  // Past POOL_MAX entries (wide and deep networks) a layer is drawn from a stream of its own.
+  const POOL_MAX = 8e6;
+  const pools = new Map();
+  function baseDraws(family, bound, seed, layer, size) {
+    const start = layer * size, end = start + size;
+    const fill = filler(family, bound);
+    if (end > POOL_MAX) {
+      const out = new Float32Array(size);
+      fill(stream(seed, PURPOSE.unpooled + 8 * PURPOSE[family], layer), out, 0, size);
+      return out;
+    }
+    const key = family + "|" + seed;
+    let pool = pools.get(key);
+    if (!pool) {
+      for (const k of [...pools.keys()]) if (k.endsWith("|" + seed) === false || pools.size > 3) pools.delete(k);
+      pool = { r: stream(seed, PURPOSE[family], 0), data: new Float32Array(0), length: 0 };
+      pools.set(key, pool);
+    }
+    if (end > pool.length) {
+      if (end > pool.data.length) {
+        const grown = new Float32Array(Math.min(POOL_MAX, Math.max(end, 2 * pool.data.length, 65536)));
+        grown.set(pool.data.subarray(0, pool.length));
+        pool.data = grown;
+      }
+      fill(pool.r, pool.data, pool.length, end);
+      pool.length = end;
+    }
+    return pool.data.subarray(start, end);
+  }
+
+  // A layer's weights up to the scale. Dense: the matrix and its transpose (for the backward
+  // pass). Orthogonal: a Haar-random orthogonal matrix kept as n-1 Householder vectors and
+  // signs; it is the Q of the QR factorization of a Gaussian matrix with R's diagonal made
+  // positive (Mezzadri 2007), and it is applied in O(n^2) per vector, like a dense matrix.
+  function drawLayer(family, n, seed, layer, bound) {
+    if (family === "orthogonal") {
+      const x = baseDraws("normal", 0, seed, layer, (n * (n + 1)) / 2);
+      const v = Float32Array.from(x);
+      const beta = new Float64Array(n), sign = new Float64Array(n);
+      let off = 0;
+      for (let k = 0; k < n - 1; k++) {
+        const m = n - k;
+        let norm2 = 0;
+        for (let i = 0; i < m; i++) norm2 += v[off + i] * v[off + i];
+        const x0 = v[off], s = x0 >= 0 ? 1 : -1;
+        v[off] = x0 + s * Math.sqrt(norm2);
+        let vv = 0;
+        for (let i = 0; i < m; i++) vv += v[off + i] * v[off + i];
+        beta[k] = 2 / vv;
+        sign[k] = -s;
+        off += m;
+      }
+      sign[n - 1] = v[off] >= 0 ? 1 : -1;
+      return { family, n, v, beta, sign };
+    }
+    const w = baseDraws(family, bound, seed, layer, n * n);
+    const wt = new Float32Array(n * n); // the transpose, so that the backward pass is a product too
+    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) wt[k * n + j] = w[j * n + k];
+    return { family, n, w, wt };
+  }
+
+  // z_b = scale * W a_b for every row b of a (batch x n), plus the bias
+  function forwardLayer(layer, scale, a, z, batch, n, bias) {
+    if (layer.family === "orthogonal") {
+      z.set(a.subarray(0, batch * n));
+      for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) z[b * n + i] *= layer.sign[i];
+      for (let k = n - 2; k >= 0; k--) reflectRows(layer.v, layer.beta[k], z, batch, k, n);
+      for (let b = 0; b < batch; b++) {
+        for (let i = 0; i < n; i++) z[b * n + i] = scale * z[b * n + i] + (bias ? bias[i] : 0);
+      }
+      return;
+    }
+    denseProduct(layer.w, scale, a, z, batch, n, bias);
+  }
+
+  // y_b = scale * M x_b (+ bias) for the rows b of x, M an n x n row-major matrix. Four rows
+  // of x share each load of M: the JIT keeps the four sums in registers.
+  function denseProduct(m, scale, x, y, batch, n, bias) {
+    let b = 0;
+    for (; b + 3 < batch; b += 4) {
+      const o0 = b * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      let j = 0;
+      for (; j + 1 < n; j += 2) {
+        const r = j * n, r1 = r + n;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+        for (let k = 0; k < n; k++) {
+          const w = m[r + k], v = m[r1 + k];
+          const x0 = x[o0 + k], x1 = x[o1 + k], x2 = x[o2 + k], x3 = x[o3 + k];
+          s0 += x0 * w; s1 += x1 * w; s2 += x2 * w; s3 += x3 * w;
+          t0 += x0 * v; t1 += x1 * v; t2 += x2 * v; t3 += x3 * v;
+        }
+        const c = bias ? bias[j] : 0, d = bias ? bias[j + 1] : 0;
+        y[o0 + j] = scale * s0 + c; y[o0 + j + 1] = scale * t0 + d;
+        y[o1 + j] = scale * s1 + c; y[o1 + j + 1] = scale * t1 + d;
+        y[o2 + j] = scale * s2 + c; y[o2 + j + 1] = scale * t2 + d;
+        y[o3 + j] = scale * s3 + c; y[o3 + j + 1] = scale * t3 + d;
+      }
+      for (; j < n; j++) {
+        const r = j * n;
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let k = 0; k < n; k++) {
+          const w = m[r + k];
+          s0 += x[o0 + k] * w; s1 += x[o1 + k] * w; s2 += x[o2 + k] * w; s3 += x[o3 + k] * w;
+        }
+        const c = bias ? bias[j] : 0;
+        y[o0 + j] = scale * s0 + c; y[o1 + j] = scale * s1 + c; y[o2 + j] = scale * s2 + c; y[o3 + j] = scale * s3 + c;
+      }
+    }
+    for (; b < batch; b++) {
+      const o = b * n;
+      for (let j = 0; j < n; j++) {
+        const r = j * n;
+        let s0 = 0;
+        for (let k = 0; k < n; k++) s0 += x[o + k] * m[r + k];
+        y[o + j] = scale * s0 + (bias ? bias[j] : 0);
+      }
+    }
+  }
+
+  // Householder reflection k (acting on coordinates k..n-1) applied to every row of y; four
+  // rows share each pass over the vector.
+  function reflectRows(v, beta, y, batch, k, n) {
+    const off = k * n - (k * (k - 1)) / 2, m = n - k;
+    let b = 0;
+    for (; b + 3 < batch; b += 4) {
+      const o0 = b * n + k, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+      for (let i = 0; i < m; i++) {
+        const u = v[off + i];
+        d0 += u * y[o0 + i]; d1 += u * y[o1 + i]; d2 += u * y[o2 + i]; d3 += u * y[o3 + i];
+      }
+      d0 *= beta; d1 *= beta; d2 *= beta; d3 *= beta;
+      for (let i = 0; i < m; i++) {
+        const u = v[off + i];
+        y[o0 + i] -= d0 * u; y[o1 + i] -= d1 * u; y[o2 + i] -= d2 * u; y[o3 + i] -= d3 * u;
+      }
+    }
+    for (; b < batch; b++) {
+      const o = b * n + k;
+      let d = 0;
+      for (let i = 0; i < m; i++) d += v[off + i] * y[o + i];
+      d *= beta;
+      for (let i = 0; i < m; i++) y[o + i] -= d * v[off + i];
+    }
+  }
+
+  // out_b = scale * W^T g_b
+  function backwardLayer(layer, scale, g, out, batch, n) {
+    if (layer.family === "orthogonal") {
+      out.set(g.subarray(0, batch * n));
+      for (let k = 0; k <= n - 2; k++) reflectRows(layer.v, layer.beta[k], out, batch, k, n);
+      for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) out[b * n + i] *= scale * layer.sign[i];
+      return;
+    }
+    denseProduct(layer.wt, scale, g, out, batch, n, null);
+  }
+
+  function meanStd(x) {
+    let s = 0, s2 = 0;
+    for (let i = 0; i < x.length; i++) { const v = x[i]; s += v; s2 += v * v; }
+    const m = s / x.length;
+    return [m, Math.sqrt(Math.max(s2 / x.length - m * m, 0))];
+  }
+
+  // Weight cache: base draws per (family, width, seed, layer), within a budget of entries;
+  // past it, layers are drawn again when needed (same stream, same numbers).
+  const CACHE_BUDGET = 8e6;
+  const cache = new Map();
+  let cachedEntries = 0;
+  function baseLayer(family, n, seed, layer, bound) {
+    const key = family + "|" + n + "|" + seed + "|" + layer;
+    let hit = cache.get(key);
+    if (hit) return hit;
+    hit = drawLayer(family, n, seed, layer, bound);
+    const size = entries(hit);
+    if (cachedEntries + size > CACHE_BUDGET) {
+      // keep the layers of the current family and width, drop the rest
+      for (const [k, val] of cache) {
+        if (!k.startsWith(family + "|" + n + "|" + seed + "|")) {
+          cache.delete(k);
+          cachedEntries -= entries(val);
+        }
+      }
+    }
+    if (cachedEntries + size <= CACHE_BUDGET) {
+      cache.set(key, hit);
+      cachedEntries += size;
+    }
+    return hit;
+  }
+
+  function entries(layer) {
+    return layer.w ? layer.wt.length : layer.v.length;
+  }
+
+  const vectors = new Map();
+  function standardNormals(seed, purpose, index, count) {
+    const key = seed + "|" + purpose + "|" + index + "|" + count;
+    let x = vectors.get(key);
+    if (!x) {
+      const r = stream(seed, purpose, index);
+      x = new Float64Array(count);
+      for (let i = 0; i < count; i++) x[i] = r.normal();
+      if (vectors.size > 400) vectors.clear();
+      vectors.set(key, x);
+    }
+    return x;
+  }
+
+  // simulate(): constant width n, standard-normal input of dimension n, unit output gradient
+  function simulate(s, initInfo, histLayers) {
+    const act = activation(s.activation, s.slope);
+    const n = s.width, L = s.depth, B = s.batch;
+    const family = initInfo.distribution;
+    let scale;
+    if (initInfo.fixed_std) scale = s.sigma;
+    else {
+      const sd = Math.sqrt(initInfo.var_times_n / n);
+      if (family === "uniform") scale = sd * Math.sqrt(3);
+      else if (family === "truncated_normal") scale = sd / initInfo.truncated_std;
+      else if (family === "orthogonal") scale = Math.sqrt(initInfo.var_times_n);
+      else scale = sd;
+    }
+    const x = standardNormals(s.seed, PURPOSE.input, 0, B * n);
+    const zs = [], as = [];
+    const actStd = new Float64Array(L), gradStd = new Float64Array(L), share = new Float64Array(L);
+    const keep = new Set(histLayers);
+    const hist = { activation: {}, gradient: {} };
+    let a = x;
+    let m2In = 0;
+    for (let i = 0; i < x.length; i++) m2In += x[i] * x[i];
+    m2In /= x.length;
+    for (let l = 0; l < L; l++) {
+      const z = new Float64Array(B * n);
+      const bias = s.biasStd > 0 ? standardNormals(s.seed, PURPOSE.bias, l, n).map((v) => v * s.biasStd) : null;
+      forwardLayer(baseLayer(family, n, s.seed, l, initInfo.bound), scale, a, z, B, n, bias);
+      const out = new Float64Array(B * n);
+      for (let i = 0; i < out.length; i++) out[i] = act.f(z[i]);
+      actStd[l] = meanStd(out)[1];
+      if (act.saturates) {
+        let c = 0;
+        if (act.name === "tanh") for (let i = 0; i < out.length; i++) { if (Math.abs(out[i]) > 0.99) c++; }
+        else for (let i = 0; i < out.length; i++) { if (out[i] < 0.01 || out[i] > 0.99) c++; }
+        share[l] = c / out.length;
+      } else if (act.rectifier) {
+        let dead = 0;
+        for (let j = 0; j < n; j++) {
+          let on = false;
+          for (let b = 0; b < B && !on; b++) on = z[b * n + j] > 0;
+          if (!on) dead++;
+        }
+        share[l] = dead / n;
+      }
+      if (keep.has(l + 1)) hist.activation[l + 1] = out;
+      zs.push(z);
+      as.push(out);
+      a = out;
+    }
+    let delta = standardNormals(s.seed, PURPOSE.output, 0, B * n);
+    const g = new Float64Array(B * n);
+    for (let l = L - 1; l >= 0; l--) {
+      const z = zs[l], out = as[l];
+      if (act.name === "tanh") for (let i = 0; i < g.length; i++) g[i] = delta[i] * (1 - out[i] * out[i]);
+      else if (act.name === "sigmoid") for (let i = 0; i < g.length; i++) g[i] = delta[i] * out[i] * (1 - out[i]);
+      else for (let i = 0; i < g.length; i++) g[i] = delta[i] * act.d(z[i]);
+      gradStd[l] = meanStd(g)[1];
+      if (keep.has(l + 1)) hist.gradient[l + 1] = Float64Array.from(g);
+      if (l > 0) {
+        const prev = new Float64Array(B * n);
+        backwardLayer(baseLayer(family, n, s.seed, l, initInfo.bound), scale, g, prev, B, n);
+        delta = prev;
+      }
+    }
+    return { actStd, gradStd, share: act.saturates || act.rectifier ? share : null, hist, m2In, batch: B };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The page
+
+  const BATCH_MAX = 256, BATCH_MIN = 4, WORK_BUDGET = 1.6e7; // multiply-adds of one pass (forward or backward)
+
+  function batchFor(width, depth) {
+    const b = 4 * Math.floor(WORK_BUDGET / (4 * width * width * depth));
+    return Math.max(BATCH_MIN, Math.min(BATCH_MAX, b));
+  }
+
+  function histLayersFor(depth) {
+    const picks = [1, Math.round(depth / 3), Math.round((2 * depth) / 3), depth];
+    return [...new Set(picks.filter((l) => l >= 1))].sort((p, q) => p - q);
+  }
+
+  function fmt(v) {
+    if (!Number.isFinite(v)) return v > 0 ? "∞" : String(v);
+    if (v === 0) return "0";
+    const a = Math.abs(v);
+    return a < 1e-3 || a >= 1e4 ? v.toExponential(2) : v.toPrecision(4);
+  }
+
+  function histogram(values, bins) {
+    const [m, sd] = meanStd(values);
+    let min = Infinity, max = -Infinity;
+    for (let i = 0; i < values.length; i++) { const v = values[i]; if (v < min) min = v; if (v > max) max = v; }
+    let lo = Math.max(min, m - 4 * sd), hi = Math.min(max, m + 4 * sd);
+    if (!(hi > lo)) { const c = Number.isFinite(m) ? m : 0, d = Math.abs(c) * 1e-3 || 1e-12; lo = c - d; hi = c + d; }
+    const width = (hi - lo) / bins;
+    const counts = new Float64Array(bins);
+    for (let i = 0; i < values.length; i++) {
+      const k = Math.floor((values[i] - lo) / width);
+      if (k >= 0 && k < bins) counts[k]++;
+      else if (values[i] === hi) counts[bins - 1]++;
+    }
+    const xs = new Array(bins), ys = new Array(bins);
+    for (let k = 0; k < bins; k++) { xs[k] = lo + (k + 0.5) * width; ys[k] = counts[k] / values.length; }
+    return [xs, ys];
+  }
+
+  function cssVar(el, name, fallback) {
+    const v = getComputedStyle(el).getPropertyValue(name).trim();
+    return v || fallback;
+  }
+
+  function start(root) {
+    const data = JSON.parse(root.querySelector(".wie-data").textContent);
+    const theory = makeTheory(data.quadrature);
+    const form = root.querySelector(".wie-controls");
+    const el = (name) => form.querySelector(`[name="${name}"]`);
+    const status = root.querySelector(".wie-status");
+    const tbody = root.querySelector(".wie-table tbody");
+    const shareHead = root.querySelector(".wie-share-head");
+    const histGrids = { activation: root.querySelector('[data-kind="activation"]'),
+                        gradient: root.querySelector('[data-kind="gradient"]') };
+    const stdBox = root.querySelector(".wie-std-plot");
+    const charts = { std: null, stdLog: null, hists: { activation: [], gradient: [] } };
+    let lastLayers = "";
+
+    function settings() {
+      const init = el("init").value;
+      const s = {
+        activation: el("activation").value,
+        slope: Number(el("slope").value),
+        init,
+        sigma: Math.pow(10, Number(el("sigma").value)),
+        depth: Number(el("depth").value),
+        width: Number(el("width").value),
+        biasStd: Number(el("bias").value),
+        seed: Number(el("seed").value),
+      };
+      s.batch = batchFor(s.width, s.depth);
+      return s;
+    }
+
+    function weightVar(s) {
+      const info = data.inits[s.init];
+      if (!info) throw new Error("unknown initializer " + s.init);
+      return info.fixed_std ? s.sigma * s.sigma : info.var_times_n / s.width;
+    }
+
+    function computeTheory(s) {
+      const act = activation(s.activation, s.slope);
+      const wv = weightVar(s);
+      const prof = theory.propagate(act, s.width, s.depth, wv, s.biasStd, 1.0);
+      const mf = theory.chi1(act, s.width * wv, s.biasStd * s.biasStd);
+      return { actStd: Array.from(prof.actStd), gradStd: Array.from(prof.gradStd), preactVar: Array.from(prof.preactVar),
+               sigmaW2: s.width * wv, qStar: mf.qStar, chi1: mf.chi1 };
+    }
+
+    function colors() {
+      const dark = document.documentElement.dataset.theme === "dark";
+      return {
+        text: cssVar(root, "--pst-color-text-base", dark ? "#ced6dd" : "#222832"),
+        grid: dark ? "rgba(255,255,255,0.12)" : "rgba(0,0,0,0.10)",
+        act: dark ? "#7cb7ff" : "#1f5fa8",
+        grad: dark ? "#ffab5e" : "#c4500c",
+        font: "12px NanumGothic, sans-serif",
+      };
+    }
+
+    function axis(c, label, extra) {
+      return Object.assign({ stroke: c.text, font: c.font, labelFont: c.font, label, labelSize: 18,
+                             grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 } }, extra || {});
+    }
+
+    function boxWidth(box) {
+      return Math.max(120, Math.floor(box.getBoundingClientRect().width || root.getBoundingClientRect().width || 320));
+    }
+
+    function buildStd(log, depth) {
+      const c = colors();
+      if (charts.std) charts.std.destroy();
+      const w = boxWidth(stdBox);
+      const pts = (stroke) => ({ show: true, size: 7, stroke, fill: stroke, width: 1 });
+      charts.std = new uPlot({
+        width: w, height: Math.round(Math.min(320, Math.max(220, w * 0.5))),
+        legend: { show: true, live: false },
+        cursor: { show: false },
+        scales: { x: { time: false, range: (u, lo, hi) => [0.5, Math.max(hi, 1) + 0.5] },
+                  y: log ? { distr: 3, log: 10 } : { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } },
+        axes: [axis(c, "층"), axis(c, log ? "표준편차 (로그 눈금)" : "표준편차", { size: 64 })],
+        series: [
+          { label: "층" },
+          { label: "활성화 값 (이론)", stroke: c.act, width: 2, points: { show: false } },
+          { label: "활성화 값 (시뮬레이션)", stroke: c.act, paths: () => null, points: pts(c.act) },
+          { label: "기울기 ∂L/∂Z (이론)", stroke: c.grad, width: 2, dash: [6, 4], points: { show: false } },
+          { label: "기울기 ∂L/∂Z (시뮬레이션)", stroke: c.grad, paths: () => null, points: pts(c.grad) },
+        ],
+      }, [[], [], [], [], []], stdBox);
+      charts.stdLog = log;
+    }
+
+    function buildHists(layers) {
+      const c = colors();
+      for (const kind of ["activation", "gradient"]) {
+        charts.hists[kind].forEach((u) => u.destroy());
+        charts.hists[kind] = [];
+        const grid = histGrids[kind];
+        grid.textContent = "";
+        const cols = grid.getBoundingClientRect().width < 560 ? 2 : 4;
+        const w = Math.max(110, Math.floor((boxWidth(grid) - (cols - 1) * 8) / cols));
+        for (const l of layers) {
+          const cell = document.createElement("div");
+          cell.className = "wie-hist";
+          cell.dataset.layer = String(l);
+          grid.appendChild(cell);
+          const color = kind === "activation" ? c.act : c.grad;
+          const title = (kind === "activation" ? "활성화 값 A, " : "기울기 ∂L/∂Z, ") + l + "층";
+          const u = new uPlot({
+            width: w, height: 150, title,
+            legend: { show: false }, cursor: { show: false },
+            scales: { x: { time: false }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] } },
+            axes: [axis(c, "", { size: 28, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) }),
+                   axis(c, "", { size: 40, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) })],
+            series: [{}, { stroke: color, fill: color + "55", width: 1,
+                           paths: uPlot.paths.bars({ size: [1, Infinity], gap: 0 }), points: { show: false } }],
+          }, [[], []], cell);
+          charts.hists[kind].push(u);
+        }
+      }
+    }
+
+    function compact(v) {
+      if (v === 0) return "0";
+      const a = Math.abs(v);
+      return a < 1e-2 || a >= 1e3 ? v.toExponential(0) : String(+v.toPrecision(2));
+    }
+
+    function rebuild() {
+      charts.std && charts.std.destroy();
+      charts.std = null;
+      lastLayers = "";
+      update(true);
+    }
+
+    function phase(chi) {
+      if (!Number.isFinite(chi)) return "";
+      if (Math.abs(chi - 1) <= 0.01) return "혼돈의 경계(임계)";
+      return chi < 1 ? "질서 상태: 기울기가 층마다 줄어든다" : "혼돈 상태: 기울기가 층마다 커진다";
+    }
+
+    let lastKey = "";
+    function update(force) {
+      const t0 = performance.now();
+      const s = settings();
+      // a slider's release and a select fire both input and change: compute once
+      const key = JSON.stringify(s);
+      if (key === lastKey && force !== true) return;
+      lastKey = key;
+      const info = data.inits[s.init];
+      el("sigma").disabled = !info.fixed_std;
+      el("slope").disabled = s.activation !== "leaky_relu";
+      root.querySelector('[data-control="sigma"]').classList.toggle("wie-off", !info.fixed_std);
+      root.querySelector('[data-control="slope"]').classList.toggle("wie-off", s.activation !== "leaky_relu");
+      root.querySelector("#wie-sigma-out").textContent = s.sigma.toPrecision(3);
+      root.querySelector("#wie-slope-out").textContent = String(s.slope);
+      root.querySelector("#wie-depth-out").textContent = String(s.depth);
+      root.querySelector("#wie-width-out").textContent = String(s.width);
+      root.querySelector("#wie-bias-out").textContent = String(s.biasStd);
+      root.querySelector("#wie-seed-out").textContent = String(s.seed);
+
+      const th = computeTheory(s);
+      const layers = histLayersFor(s.depth);
+      const sim = simulate(s, info, layers);
+      const t1 = performance.now();
+
+      // table
+      const act = activation(s.activation, s.slope);
+      const shareName = act.saturates ? "포화 비율" : act.rectifier ? "죽은 노드 비율" : "";
+      shareHead.textContent = shareName;
+      shareHead.hidden = !shareName;
+      const rows = [];
+      for (let l = 0; l < s.depth; l++) {
+        const cells = [th.actStd[l], sim.actStd[l], th.gradStd[l], sim.gradStd[l]]
+          .map((v) => `<td data-value="${v}">${fmt(v)}</td>`).join("");
+        const sh = sim.share ? `<td data-value="${sim.share[l]}">${(100 * sim.share[l]).toFixed(1)}%</td>` : "";
+        rows.push(`<tr><th scope="row">${l + 1}</th>${cells}${sh}</tr>`);
+      }
+      tbody.innerHTML = rows.join("");
+
+      // std against depth
+      const all = th.actStd.concat(th.gradStd, Array.from(sim.actStd), Array.from(sim.gradStd));
+      const pos = all.filter((v) => v > 0 && Number.isFinite(v));
+      const log = pos.length === all.length && Math.max(...pos) / Math.min(...pos) > 20;
+      if (!charts.std || charts.stdLog !== log) buildStd(log, s.depth);
+      const clean = (arr) => Array.from(arr, (v) => (Number.isFinite(v) && (!log || v > 0) ? v : null));
+      const xs = Array.from({ length: s.depth }, (_, i) => i + 1);
+      charts.std.setData([xs, clean(th.actStd), clean(sim.actStd), clean(th.gradStd), clean(sim.gradStd)]);
+
+      // histograms
+      const layerKey = layers.join(",");
+      if (layerKey !== lastLayers) { buildHists(layers); lastLayers = layerKey; }
+      for (const kind of ["activation", "gradient"]) {
+        layers.forEach((l, i) => {
+          charts.hists[kind][i].setData(histogram(sim.hist[kind][l], 30));
+        });
+      }
+
+      const chi = th.chi1;
+      const q = th.qStar;
+      const qText = Number.isNaN(q) ? "모든 q가 고정점" : fmt(q);
+      const heavy = s.batch < BATCH_MAX ? ` 계산량이 많은 설정이라 표본을 ${s.batch}개로 줄였다(최대 ${BATCH_MAX}개).` : "";
+      const shareText = sim.share
+        ? ` 마지막 층의 ${shareName}: ${(100 * sim.share[s.depth - 1]).toFixed(1)}%.` : "";
+      const render = () => {
+        const t2 = performance.now();
+        state.last = { settings: s, theory: th, simulation: { actStd: Array.from(sim.actStd), gradStd: Array.from(sim.gradStd),
+                       share: sim.share ? Array.from(sim.share) : null, batch: s.batch }, computeMs: t1 - t0, totalMs: t2 - t0 };
+        status.textContent =
+          `평균장 이론: σ_w² = n·Var(W) = ${fmt(th.sigmaW2)}, q* = ${qText}, χ₁ = ${fmt(chi)}. ${phase(chi)}.` +
+          shareText + ` 입력 ${s.batch}개(표준정규분포, 차원 ${s.width})로 시뮬레이션했다.${heavy}` +
+          ` 갱신 ${Math.round(t2 - t0)} ms.`;
+        state.updates++;
+        root.dispatchEvent(new CustomEvent("wie:updated", { detail: state.last }));
+      };
+      // uPlot draws in a microtask queued by setData; this one runs after it
+      queueMicrotask(render);
+    }
+
+    const state = { updates: 0, last: null, update, settings, computeTheory,
+                    simulate: (s) => simulate(s, data.inits[s.init], histLayersFor(s.depth)),
+                    theory: computeTheory, batchFor, data };
+    window.weightinitExplorer = state;
+
+    form.addEventListener("input", update);
+    form.addEventListener("change", update);
+    el("seed").addEventListener("click", () => {
+      el("seed").value = String(Number(el("seed").value) + 1);
+      update();
+    });
+    new MutationObserver(rebuild).observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
+    let resizeTimer = 0, lastWidth = root.getBoundingClientRect().width;
+    window.addEventListener("resize", () => {
+      clearTimeout(resizeTimer);
+      resizeTimer = setTimeout(() => {
+        const w = root.getBoundingClientRect().width;
+        if (Math.abs(w - lastWidth) > 2) { lastWidth = w; rebuild(); }
+      }, 150);
+    });
+    root.classList.add("wie-ready");
+    update();
+  }
+
+  function boot() {
+    const root = document.getElementById("weightinit-explorer");
+    if (root && window.uPlot) start(root);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();

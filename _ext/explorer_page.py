@@ -1,0 +1,193 @@
+"""The in-page explorer: a ``weightinit-explorer`` directive and the files it needs.
+
+The directive writes the explorer's controls (native form elements with Korean labels), the
+places for its plots and table, and a JSON block of the numbers the page computes with, all
+taken from :mod:`weightinit` at build time:
+
+* the Gauss-Hermite nodes and weights and the constants of the trapezoid rule of
+  :func:`weightinit.theory.gaussian_expectation`, so that the page integrates exactly as the
+  library does;
+* for each initializer of the explorer, its distribution family and ``n * Var(W)`` for a square
+  ``(n, n)`` weight, from :func:`weightinit.initializers.init_variance` (checked to be the same
+  for every width);
+* the activation names and Korean labels of :mod:`weightinit.activations`.
+
+The explorer's script, style sheet and the vendored plotting library (uPlot) live in
+``_explorer/static/explorer/``; they are linked only from the pages that use the directive.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import Directive
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "_explorer" / "static"
+ASSETS_JS = ("explorer/uPlot.iife.min.js", "explorer/weightinit-explorer.js")
+ASSETS_CSS = ("explorer/uPlot.min.css", "explorer/weightinit-explorer.css")
+
+
+class explorer_node(nodes.General, nodes.Element):
+    """Placeholder for the explorer's HTML (written by :func:`visit_explorer_html`)."""
+
+
+def explorer_data() -> dict:
+    """Everything the page's script takes from :mod:`weightinit` (JSON-serialisable)."""
+    from weightinit import initializers, theory
+    from weightinit.activations import ACTIVATION_NAMES, get_activation
+    from weightinit.explorer import DEFAULTS, EXPLORER_INITS, RANDOM
+
+    inits = {}
+    for label, name in EXPLORER_INITS.items():
+        if name == RANDOM:
+            inits[name] = {"label": label, "distribution": "normal", "fixed_std": True}
+            continue
+        _, law_of = initializers._INITIALIZERS[name]
+        law = law_of((256, 256))
+        coefficients = {n * initializers.init_variance(name, (n, n)) for n in (16, 100, 256, 1024)}
+        spread = max(coefficients) - min(coefficients)
+        if spread > 1e-12 * max(coefficients):
+            raise ValueError(f"{name}: n * Var(W) depends on the width n; the explorer assumes it does not")
+        entry = {"label": label, "distribution": law.distribution, "var_times_n": max(coefficients)}
+        if law.distribution == "truncated_normal":
+            entry["bound"] = law.bound
+            entry["truncated_std"] = initializers._truncated_std(law.bound)
+        inits[name] = entry
+    return {
+        "quadrature": {
+            "gh_nodes": theory._GH_NODES.tolist(),
+            "gh_weights": theory._GH_WEIGHTS.tolist(),
+            "gh_max_q": theory._GH_MAX_Q,
+            "z_max": theory._Z_MAX,
+            "pole_rate": theory._POLE_RATE,
+        },
+        "activations": {
+            name: {"label": get_activation(name).label, "saturates": get_activation(name).saturates,
+                   "rectifier": get_activation(name).is_rectifier}
+            for name in ACTIVATION_NAMES
+        },
+        "leaky_default_slope": get_activation("leaky_relu").negative_slope,
+        "inits": inits,
+        "defaults": {"activation": "relu", "init": "kaiming_normal", "depth": 10,
+                     "width": DEFAULTS["width"], "sigma": 0.1, "bias_std": 0.0, "seed": 0},
+    }
+
+
+def _slider(name, label, lo, hi, step, value, *, log=False, hint=""):
+    scale = ' data-scale="log10"' if log else ""
+    shown = f"{10 ** value:.3g}" if log else f"{value:g}"
+    hint_html = f'<span class="wie-hint">{html.escape(hint)}</span>' if hint else ""
+    return (
+        f'<div class="wie-control" data-control="{name}">'
+        f'<label for="wie-{name}">{html.escape(label)}</label>'
+        f'<input type="range" id="wie-{name}" name="{name}" min="{lo}" max="{hi}" step="{step}" '
+        f'value="{value}"{scale}>'
+        f'<output for="wie-{name}" id="wie-{name}-out">{shown}</output>{hint_html}</div>'
+    )
+
+
+def _select(name, label, options, value):
+    opts = "".join(
+        f'<option value="{html.escape(v)}"{" selected" if v == value else ""}>{html.escape(text)}</option>'
+        for v, text in options
+    )
+    return (
+        f'<div class="wie-control" data-control="{name}">'
+        f'<label for="wie-{name}">{html.escape(label)}</label>'
+        f'<select id="wie-{name}" name="{name}">{opts}</select></div>'
+    )
+
+
+def explorer_html(data: dict) -> str:
+    """The explorer's markup: controls, status line, plots, table and the data block."""
+    d = data["defaults"]
+    acts = [(name, a["label"]) for name, a in data["activations"].items()]
+    inits = [(name, i["label"]) for name, i in data["inits"].items()]
+    controls = "".join([
+        _select("activation", "활성화 함수", acts, d["activation"]),
+        _slider("slope", "음수 쪽 계수 a (리키 렐루)", 0, 1, 0.01, data["leaky_default_slope"]),
+        _select("init", "초기화", inits, d["init"]),
+        _slider("sigma", "σ (무작위 초기화 N(0, σ²)의 표준편차, 로그 눈금)", -3, 1, 0.01,
+                round(math.log10(d["sigma"]), 2), log=True),
+        _slider("depth", "깊이 (층 수)", 1, 50, 1, d["depth"]),
+        _slider("width", "폭 (층마다 노드 수)", 16, 1024, 16, d["width"]),
+        _slider("bias", "편향 표준편차 σ_b", 0, 1, 0.01, d["bias_std"]),
+        '<div class="wie-control" data-control="seed">'
+        '<label for="wie-seed">시드 (가중치와 입력을 새로 뽑기)</label>'
+        f'<span class="wie-seed-row"><button type="button" id="wie-seed" name="seed" value="{d["seed"]}">새로 뽑기</button>'
+        f'<output for="wie-seed" id="wie-seed-out">{d["seed"]}</output></span></div>',
+    ])
+    table_head = (
+        "<tr><th scope=\"col\">층</th><th scope=\"col\">활성화 값 표준편차 (이론)</th>"
+        "<th scope=\"col\">활성화 값 표준편차 (시뮬레이션)</th><th scope=\"col\">기울기 표준편차 (이론)</th>"
+        "<th scope=\"col\">기울기 표준편차 (시뮬레이션)</th><th scope=\"col\" class=\"wie-share-head\">비율</th></tr>"
+    )
+    payload = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    return (
+        '<div id="weightinit-explorer" class="wie">'
+        f'<form class="wie-controls" onsubmit="return false">{controls}</form>'
+        '<p class="wie-status" role="status" aria-live="polite">'
+        "이 탐색기는 자바스크립트로 브라우저 안에서 계산한다. 자바스크립트가 꺼져 있으면 움직이지 않는다.</p>"
+        '<div class="wie-figures">'
+        '<figure class="wie-figure wie-hists"><figcaption>층별 분포: 활성화 값 A(위)와 기울기 ∂L/∂Z(아래), '
+        "세로축은 구간에 든 값의 비율</figcaption>"
+        '<div class="wie-hist-grid" data-kind="activation"></div>'
+        '<div class="wie-hist-grid" data-kind="gradient"></div></figure>'
+        '<figure class="wie-figure wie-std"><figcaption>깊이에 따른 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)'
+        "</figcaption><div class=\"wie-std-plot\"></div></figure></div>"
+        '<div class="wie-table-wrap"><table class="wie-table">'
+        "<caption>층별 표준편차: 그림과 같은 숫자</caption>"
+        f"<thead>{table_head}</thead><tbody></tbody></table></div>"
+        f'<script type="application/json" class="wie-data">{payload}</script>'
+        "</div>"
+    )
+
+
+class ExplorerDirective(Directive):
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 0
+
+    def run(self):
+        node = explorer_node()
+        node["html"] = explorer_html(explorer_data())
+        return [node]
+
+
+def visit_explorer_html(self, node):
+    self.body.append(node["html"])
+    raise nodes.SkipNode
+
+
+def skip_node(self, node):
+    raise nodes.SkipNode
+
+
+def add_assets(app, pagename, templatename, context, doctree):
+    """Link the explorer's script and styles from the pages that hold an explorer, only."""
+    if doctree is None or not list(doctree.findall(explorer_node)):
+        return
+    for css in ASSETS_CSS:
+        app.add_css_file(css)
+    for js in ASSETS_JS:
+        app.add_js_file(js, defer="defer")
+
+
+def add_static_path(app, config):
+    # Not listed in _config.yml on purpose: Jupyter Book 1 links every .js and .css file of the
+    # static folders listed there from every page. Added here, after that scan, the folder is
+    # copied into the site's _static/ but linked only where add_assets says.
+    config.html_static_path = list(config.html_static_path or []) + [str(STATIC_DIR)]
+
+
+def setup(app):
+    app.connect("config-inited", add_static_path)
+    app.add_node(explorer_node, html=(visit_explorer_html, None), latex=(skip_node, None),
+                 text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
+    app.add_directive("weightinit-explorer", ExplorerDirective)
+    app.connect("html-page-context", add_assets)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1.0"}
