@@ -8,10 +8,11 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.theory` (variance recursions, mean-field slope), :mod:`~weightinit.simulate`
 (per-layer statistics of a deep network), :mod:`~weightinit.train` and
 :mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
-:mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.style`.
+:mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.style`,
+:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing).
 """
 
-from . import activations, datasets, explorer, initializers, plots, simulate, theory, train
+from . import activations, datasets, explorer, initializers, plots, simulate, theory, threads, train
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -36,8 +37,9 @@ from .initializers import (
     xavier_uniform,
 )
 from .style import use_korean_style
+from .threads import blas_threads, limit_blas_threads
 
 __version__ = "0.1.0"
 
-__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "explorer", "initializers",
-           "plots", "simulate", "theory", "train"]
+__all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
+           "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
