@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,8 +25,6 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-# the kernels inherit this; the Makefile and the tests set the same (see the Makefile)
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = ROOT / "notebooks"
 
