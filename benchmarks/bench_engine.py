@@ -30,7 +30,8 @@ from weightinit import explorer, theory  # noqa: E402
 from weightinit.activations import get_activation  # noqa: E402
 from weightinit.datasets import rings  # noqa: E402
 from weightinit.initializers import get_initializer  # noqa: E402
-from weightinit.simulate import _single_blas_thread, compare, init_network, run_network, simulate  # noqa: E402
+from weightinit.simulate import compare, init_network, run_network, simulate  # noqa: E402
+from weightinit.threads import blas_threads  # noqa: E402
 from weightinit.theory import InitSpec  # noqa: E402
 from weightinit.train import compare_training  # noqa: E402
 
@@ -66,7 +67,7 @@ def overhead_ratio(activation, width=500, depth=10, batch=1000):
     grad = rng.standard_normal((batch, width))
 
     def bare():
-        with _single_blas_thread():
+        with blas_threads():
             return bare_chain(x, weights, grad)
 
     t_bare, _ = best_time(bare)
@@ -205,7 +206,7 @@ def main():
     print(f"   {'id':4s} {'time':>7s}  result")
     for name, func in [("R1", r1), ("R2", r2), ("R3", r3), ("R4", r4), ("R5", r5), ("R6", r6), ("R7", r7),
                        ("R8", r8), ("R9", r9), ("R10", r10)]:
-        with _single_blas_thread():
+        with blas_threads():
             t, text = best_time(func, repeat=1 if name == "R4" else 3)
         print(f"   {name:4s} {t:6.2f}s  {text}")
 

@@ -33,8 +33,6 @@ import yaml
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
-# the kernels inherit this; the Makefile and the tests set the same (see the Makefile)
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT_NOTEBOOKS = NOTEBOOKS / "student"

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-# nbval's kernels inherit this: the same BLAS setting as the reference run (see the Makefile)
+# One BLAS thread for the tests' own matrix work and nbval's kernels. The chapters and the
+# library limit themselves (weightinit.threads), so this changes no output; it keeps the tests
+# of a busy CI machine from competing BLAS threads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent

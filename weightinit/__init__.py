@@ -9,10 +9,11 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 (per-layer statistics of a deep network), :mod:`~weightinit.train` and
 :mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
-(per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`.
+(per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`,
+:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing).
 """
 
-from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, train
+from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -37,8 +38,9 @@ from .initializers import (
     xavier_uniform,
 )
 from .style import use_korean_style
+from .threads import blas_threads, limit_blas_threads
 
 __version__ = "0.1.0"
 
-__all__ = [*initializers.__all__, "use_korean_style", "activations", "datasets", "diagnostics", "explorer", "initializers",
-           "plots", "simulate", "theory", "train"]
+__all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
+           "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]

@@ -52,6 +52,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validation import as_generator, check_choice, check_float_dtype, check_real, check_shape
+from .threads import blas_threads
 
 __all__ = [
     "INITIALIZER_NAMES",
@@ -410,6 +411,7 @@ def _standard_truncated(gen, size, dtype, bound):
     return x
 
 
+@blas_threads()  # QR of a small matrix: one thread is faster on a busy machine
 def _orthogonal_sample(gen, law, dtype):
     rows, cols = law.matrix
     wide = rows < cols

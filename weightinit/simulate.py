@@ -22,9 +22,6 @@ Conventions
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -32,6 +29,7 @@ import numpy as np
 
 from ._validation import as_generator
 from .activations import Activation, get_activation
+from .threads import blas_threads
 from .theory import InitSpec, LayerAxis, TheoryProfile, as_init_spec, check_widths, propagate, _check_nonnegative
 
 __all__ = [
@@ -41,58 +39,6 @@ __all__ = [
     "simulate",
     "compare",
 ]
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_thread_functions():
-    """``(get, set)`` of the OpenBLAS thread count of this process, or None if not found."""
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
-        for path in sorted(paths):
-            lib = ctypes.CDLL(path)
-            for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "")):
-                setter = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-                getter = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-                if setter is not None and getter is not None:
-                    return getter, setter
-    except OSError:
-        pass
-    return None
-
-
-@contextlib.contextmanager
-def _single_blas_thread():
-    """Run OpenBLAS single-threaded inside the block (best effort; a no-op elsewhere).
-
-    The engine's matrices are at most a few hundred to a thousand wide. On an idle two-core
-    machine a second BLAS thread saves little on them, but when other jobs keep the cores
-    busy, OpenBLAS threads waiting for each other cost a great deal: a 10-layer simulation
-    measured 0.25 s single-threaded against 1.7 s threaded, a 30-layer training run 5 s
-    against 86 s.
-    """
-    functions = _blas_thread_functions()
-    if functions is None:
-        yield
-        return
-    getter, setter = functions
-    before = int(getter())
-    setter(1)
-    try:
-        yield
-    finally:
-        setter(before)
-
-
-def _on_one_blas_thread(func):
-    """Decorator: run ``func`` inside :func:`_single_blas_thread`."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        with _single_blas_thread():
-            return func(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass
@@ -205,7 +151,7 @@ class SimulationResult(LayerAxis):
         return "\n".join(lines)
 
 
-@_on_one_blas_thread
+@blas_threads()
 def init_network(
     widths,
     init,
@@ -273,7 +219,7 @@ def _derivative(act: Activation, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return act.derivative(z)
 
 
-@_on_one_blas_thread
+@blas_threads()
 def run_network(
     x,
     weights: Sequence[np.ndarray],
@@ -399,7 +345,7 @@ def run_network(
     )
 
 
-@_on_one_blas_thread
+@blas_threads()
 def simulate(
     width=500,
     depth: int | None = None,

@@ -36,6 +36,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 
 from .activations import Activation, get_activation
+from .threads import blas_threads
 
 __all__ = [
     "InitSpec",
@@ -220,6 +221,7 @@ def _rule(q_max: float):
     return z, w
 
 
+@blas_threads()  # matrix-vector products of a few thousand entries
 def gaussian_expectation(func, q) -> np.ndarray:
     r"""Return :math:`E[g(z)]` for :math:`z \sim N(0, q)` by quadrature.
 

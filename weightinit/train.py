@@ -25,7 +25,8 @@ import numpy as np
 
 from ._validation import as_generator
 from .activations import Activation, get_activation
-from .simulate import _single_blas_thread, init_network
+from .simulate import init_network
+from .threads import blas_threads
 from .theory import InitSpec, as_init_spec, check_widths
 
 __all__ = ["TrainResult", "loss_and_grads", "predict", "train", "compare_training"]
@@ -303,7 +304,7 @@ def train(
         eval_loss.append(value)
         eval_acc.append(correct / n)
 
-    with _single_blas_thread():
+    with blas_threads():
         _sgd_loop(X, y, weights, biases, vel_w, vel_b, act, loss, lr, mu, steps, batch_size,
                   eval_every, gen, losses, accs, norms, evaluate)
 
