@@ -18,7 +18,8 @@
     const block = (anchor && main.querySelector(anchor)) || main;
     return block.textContent.replace(/\s+/g, " ").trim();
   };
-  const install = () => { if (window.Search) window.Search.htmlToText = readable; };
+  // searchtools.js declares `const Search`: a global binding, not a property of window
+  const install = () => { if (typeof Search !== "undefined") Search.htmlToText = readable; };
   install();
   document.addEventListener("DOMContentLoaded", install);
 })();
