@@ -82,6 +82,8 @@ def test_pages_are_korean_and_carry_their_title_and_page_numbers(pdf_dir):
         printed, shown = _hangul(pdf_text(path)), _hangul(_page_text_outside_math(pdf_dir.parent, doc))
         assert shown > 0 and printed >= 0.9 * shown, f"{path.name}: {printed} Hangul syllables printed of {shown} shown"
         title = _heading(pdf_dir.parent, doc)
+        first = " ".join(pdf_text(path, 1).split())
+        assert first.count(title) >= 2, f"{path.name}: page 1 does not print the heading {title!r} below its header"
         n = page_count(path)
         for page in range(1, n + 1):
             text = pdf_text(path, page)
