@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make book   - virtual environment + install + execute every chapter + build the site
-#   make test   - the same, then every test (library, notebooks, site, browser, coursework)
+#   make test   - the same, then every test (library, notebooks, site, PDF, browser, coursework)
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -20,22 +20,30 @@ TERM_OPTS = $(if $(ROSTER),--roster $(ROSTER)) --submissions-dir $(SUBMISSIONS) 
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export MPLBACKEND := Agg
-# One BLAS thread: the chapters' matrices are small, and on a busy 2-core machine competing
-# BLAS threads made a chapter 10-30 times slower. Same setting for references and their checks.
-export OPENBLAS_NUM_THREADS := 1
+# No OPENBLAS_NUM_THREADS here: the chapters run exactly as a student's Jupyter or Colab runs
+# them. The library limits BLAS threads in its hot paths and the chapters that multiply
+# matrices themselves call weightinit.limit_blas_threads() in their first cell (see
+# weightinit/threads.py); benchmarks/bench_chapters.py checks the times without the variable.
 
-.PHONY: help venv book student-book test test-lib notebooks lab release autograde regrade import-lms grades feedback manual-review bench clean
+# The kernels of the build log errors only. ipykernel 7 warns at every start that a TCP kernel
+# is unencrypted; myst-nb starts the build's kernels itself and offers no setting for the IPC
+# transport or CurveZMQ keys, so the kernel's own log level is set instead, in IPython's
+# per-environment config folder: this affects only the kernels of $(VENV).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.json
+
+.PHONY: help venv book student-book pdf test test-lib notebooks lab release autograde regrade import-lms grades feedback manual-review bench clean
 
 help:
 	@echo "make book          사이트를 _build/html 에 빌드 (가상환경 설치, 모든 장 실행 포함)"
-	@echo "make test          모든 테스트 (라이브러리, 노트북, 사이트, 브라우저, 과제)"
+	@echo "make test          모든 테스트 (라이브러리, 노트북, 사이트, PDF, 브라우저, 과제)"
 	@echo "make lab           JupyterLab 에서 장(chapters/*.md)을 노트북으로 열기"
 	@echo "make notebooks     notebooks/*.ipynb (기준 출력) 다시 만들기"
-	@echo "make student-book  풀이를 뺀 학생용 사이트를 _build/student/html 에 빌드"
+	@echo "make student-book  풀이를 뺀 학생용 사이트를 _build/student/_build/html 에 빌드"
+	@echo "make pdf           인쇄용 PDF: 책 전체와 장마다 하나씩 (두 사이트 모두, 각 사이트의 pdf/ 에)"
 	@echo "make release | autograde SUBMISSIONS=dir [JOBS=N] | grades   과제 배포, 채점, 성적표 (ASSIGNMENT=weight_init|signal_propagation)"
 	@echo "make import-lms ZIP=파일.zip ROSTER=명단.csv   Canvas/Moodle 제출물 압축 파일을 SUBMISSIONS 로 정리"
 	@echo "make regrade STUDENT=학번 | feedback | manual-review   한 학생 재채점, 학생별 피드백, 서술형 채점 대기 목록"
-	@echo "make bench         벤치마크"
+	@echo "make bench         벤치마크 (초기화 함수, 엔진, 빌드, 채점 처리량, 장마다 실행 시간: 조용할 때와 코어 하나가 바쁠 때)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +52,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-venv: $(VENV)/.installed
+$(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.json | $(BIN)/python
+	install -D -m 644 $< $@
+
+venv: $(VENV)/.installed $(KERNEL_CONFIG)
 
 book: venv
 ifeq ($(EXECUTE),force)
@@ -62,7 +73,11 @@ student-book: book
 	WEIGHTINIT_EDITION=student $(BIN)/jupyter-book build . -W -n --keep-going --path-output _build/student
 	@echo "학생용 사이트: file://$(CURDIR)/_build/student/_build/html/index.html"
 
-test: book student-book
+# Print both sites to PDF with Debian's Chromium (scripts/make_pdf.py); each site links its own.
+pdf: student-book
+	$(BIN)/python scripts/make_pdf.py _build/html _build/student/_build/html
+
+test: book student-book pdf
 	$(BIN)/python -m pytest
 
 test-lib: venv
@@ -102,6 +117,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_grading.py
+	$(BIN)/python benchmarks/bench_chapters.py
 
 clean:
 	rm -rf _build

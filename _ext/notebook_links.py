@@ -1,5 +1,7 @@
 """Put "run this chapter yourself" links at the top of every chapter that has a notebook.
 
+The same line links the chapter's printable PDF (``pdf/<name>.pdf``, written by ``make pdf``).
+
 Colab cannot open MyST Markdown, so each chapter's executed notebook is kept in
 ``notebooks/<name>.ipynb`` (also the reference for the notebook tests). This extension adds,
 under the chapter title, a download link for that file (copied into the site by Sphinx) and
@@ -18,6 +20,8 @@ from urllib.parse import quote
 from docutils import nodes
 from sphinx import addnodes
 from student_edition import student_edition_requested
+
+from book_links import handout_uri
 
 NOTEBOOK_DIR = "notebooks"
 STUDENT_NOTEBOOK_DIR = "notebooks/student"
@@ -49,6 +53,8 @@ def add_notebook_links(app, doctree):
     notebook = Path(app.srcdir) / folder / f"{stem}.ipynb"
     if not docname.startswith("chapters/") or not notebook.is_file():
         return
+    if docname == app.config.root_doc:
+        return  # the landing page runs code only to draw its figure: nothing to open on Colab
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
@@ -69,6 +75,8 @@ def add_notebook_links(app, doctree):
     para += nodes.reference("", "Colab에서 열기", refuri=urls["colab"])
     para += nodes.Text(" · ")
     para += nodes.reference("", "Binder에서 열기", refuri=urls["binder"])
+    para += nodes.Text(" · ")
+    para += nodes.reference("", "인쇄용 PDF", refuri=handout_uri(docname, stem))  # written by make pdf
     box = nodes.container(classes=["notebook-links"])
     box += para
     # Right after the title, before the chapter's first paragraph.

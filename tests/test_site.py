@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 
 from conftest import ROOT, notebook_docnames, toc_docnames
@@ -107,7 +108,11 @@ def test_proofs_and_exercises_have_korean_labels(site):
 
 
 def test_each_chapter_links_its_notebook(site):
+    root = toc_docnames()[0]  # the landing page runs code only to draw its figure
     for d in notebook_docnames():
+        if d == root:
+            assert site.joinpath(f"{d}.html").is_file() and not soup(site / f"{d}.html").select(".notebook-links")
+            continue
         html = soup(site / f"{d}.html")
         box = html.select_one(".notebook-links")
         assert box is not None, f"{d}: no notebook links"
@@ -147,3 +152,46 @@ def test_particle_stripping():
     assert strip_particle("분산이") == "분산"
     assert strip_particle("초기화에서는") == "초기화"
     assert strip_particle("정의") == "정의"  # a two-syllable noun is not cut
+
+
+# --------------------------------------------------------------------------- the landing page
+
+
+def _landing(site: Path) -> BeautifulSoup:
+    return soup(site / f"{toc_docnames()[0]}.html")
+
+
+def test_landing_page_says_what_a_reader_gets(site):
+    article = _landing(site).select_one("article")
+    headings = [h.get_text(" ", strip=True).rstrip("#¶ ") for h in article.select("h2")]
+    for wanted in ("이 책을 마치면", "미리 알아 두면 좋은 것", "장마다 걸리는 시간", "강의에 쓰려는 분께"):
+        assert any(h.startswith(wanted) for h in headings), f"no section {wanted!r} on the landing page: {headings}"
+    # the time table has one row per chapter of the main part, each linking its chapter
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c["file"] for c in toc["parts"][0]["chapters"]]
+    table = next(t for t in article.select("table") if "연습문제" in t.get_text())
+    rows = table.select("tbody tr")
+    assert len(rows) == len(chapters)
+    for row, doc in zip(rows, chapters):
+        href = row.select_one("a[href]")["href"]
+        assert urldefrag(href).url.endswith(f"{Path(doc).name}.html"), (doc, href)
+        assert all(re.fullmatch(r"\d+분", td.get_text(strip=True)) for td in row.select("td")[2:]), row.get_text()
+
+
+def test_landing_figure_is_drawn_with_alt_text(site):
+    page = site / f"{toc_docnames()[0]}.html"
+    figure = _landing(site).select_one("figure#fig-index-std-depth")
+    assert figure is not None, "the landing page lost its figure"
+    img = figure.select_one("img")
+    assert (page.parent / img["src"]).resolve().is_file()
+    alt = img.get("alt", "")
+    assert len(re.findall(r"[가-힣]", alt)) > 50 and "표준편차" in alt, alt
+
+
+def test_landing_page_points_instructors_to_the_coursework(site):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = config["repository"]["url"].rstrip("/")
+    branch = config["repository"].get("branch", "main")
+    hrefs = [a["href"] for a in _landing(site).select("article a[href]")]
+    assert f"{repo}/blob/{branch}/assignments/README.md" in hrefs
+    assert (ROOT / "assignments" / "README.md").is_file()

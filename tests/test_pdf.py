@@ -1,0 +1,149 @@
+"""The printable handouts that `make pdf` (scripts/make_pdf.py) writes into both built sites.
+
+Read back with poppler's pdftotext and pdfinfo: every page of the table of contents has its
+PDF and the book joins them all; the text is Korean, the math was typeset (no LaTeX source
+beyond what the web page itself shows as text), the site's navigation chrome is not printed,
+and every sheet has its title and page number.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SITE, toc_docnames
+
+STUDENT_SITE = ROOT / "_build" / "student" / "_build" / "html"
+EDITIONS = {"main": SITE, "student": STUDENT_SITE}
+
+# LaTeX source that would mean MathJax had not run (or MyST had left math as text)
+RAW_LATEX = re.compile(r"\$\$|\\(frac|sqrt|mathbb|operatorname|text|sigma|sum|partial|left|right|cdot|begin)\b|\\\(|\\\[")
+# text the site shows only around the article: header, sidebars, footer, notebook links
+CHROME = ["직접 실행해 보기", "weightinit 강의팀", "본문은 CC BY 4.0"]
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.fail(f"{tool} not found: apt-get install poppler-utils (.ci/run installs it)")
+    return path
+
+
+def pdf_text(path: Path, *pages: int) -> str:
+    args = [_poppler("pdftotext"), "-enc", "UTF-8"]
+    if pages:
+        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
+    return subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def page_count(path: Path) -> int:
+    info = subprocess.run([_poppler("pdfinfo"), str(path)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def pdf_dir(request) -> Path:
+    folder = EDITIONS[request.param] / "pdf"
+    if not (folder / "book.pdf").is_file():
+        pytest.fail(f"no PDF handouts in {folder}: run `make pdf` (`make test` builds them first)")
+    return folder
+
+
+def test_every_page_has_a_pdf_and_the_book_joins_them(pdf_dir):
+    docs = toc_docnames()
+    counts = {d: page_count(pdf_dir / f"{Path(d).name}.pdf") for d in docs}
+    assert all(n >= 1 for n in counts.values()), counts
+    # a chapter of this book is several printed sheets, not a page cut short
+    chapters = [d for d in docs if Path(d).name in {"overview", "random_init", "xavier_init", "he_init", "practice", "advanced"}]
+    assert all(counts[d] >= 5 for d in chapters), counts
+    assert page_count(pdf_dir / "book.pdf") == sum(counts.values())
+
+
+def _heading(site: Path, doc: str) -> str:
+    from bs4 import BeautifulSoup
+
+    h1 = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser").select_one("article h1")
+    return " ".join(h1.get_text(" ", strip=True).replace("#", "").split())
+
+
+def _hangul(text: str) -> int:
+    return len(re.findall(r"[가-힣]", text))
+
+
+def test_pages_are_korean_and_carry_their_title_and_page_numbers(pdf_dir):
+    for doc in toc_docnames():
+        path = pdf_dir / f"{Path(doc).name}.pdf"
+        # the Korean text of the page is on paper (a missing font or a lost block would drop it)
+        printed, shown = _hangul(pdf_text(path)), _hangul(_page_text_outside_math(pdf_dir.parent, doc))
+        assert shown > 0 and printed >= 0.9 * shown, f"{path.name}: {printed} Hangul syllables printed of {shown} shown"
+        title = _heading(pdf_dir.parent, doc)
+        first = " ".join(pdf_text(path, 1).split())
+        assert first.count(title) >= 2, f"{path.name}: page 1 does not print the heading {title!r} below its header"
+        n = page_count(path)
+        for page in range(1, n + 1):
+            text = pdf_text(path, page)
+            # the header names the page, the footer says "page / pages"
+            assert " ".join(text.split()).startswith(title), f"{path.name} p.{page}: header is not {title!r}"
+            assert re.search(rf"(^|\s){page}\s*/\s*{n}(\s|$)", text), f"{path.name} p.{page}: no page number"
+
+
+def _latex_tokens(text: str) -> Counter:
+    return Counter(m.group(0) for m in RAW_LATEX.finditer(text))
+
+
+def _page_text_outside_math(site: Path, doc: str) -> str:
+    """What the page shows as plain text in its article: code, outputs, prose; not the math."""
+    from bs4 import BeautifulSoup
+
+    html = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+    article = html.select_one("article")
+    for node in article.select(".math, mjx-container, script, style, .notebook-links"):
+        node.decompose()
+    return article.get_text("")  # no separator: highlighted code keeps "\\partial" in one piece
+
+
+def test_math_is_typeset_not_printed_as_source(pdf_dir):
+    """Every formula is typeset: the PDF holds no LaTeX beyond what the page shows as text.
+
+    LaTeX that the page itself shows as text is the page's business (code cells that label a
+    plot with r"$\\sigma$", or a source whose math MyST did not parse); printing must add none:
+    a formula printed before MathJax typeset it would add its LaTeX here.
+    """
+    site = pdf_dir.parent
+    shown = {doc: _latex_tokens(_page_text_outside_math(site, doc)) for doc in toc_docnames()}
+    for doc in toc_docnames():
+        printed = _latex_tokens(pdf_text(pdf_dir / f"{Path(doc).name}.pdf"))
+        extra = printed - shown[doc]
+        assert not extra, f"{Path(doc).name}.pdf: LaTeX source printed beyond the page's own text: {dict(extra)}"
+    extra = _latex_tokens(pdf_text(pdf_dir / "book.pdf")) - sum(shown.values(), Counter())
+    assert not extra, f"book.pdf: LaTeX source printed: {dict(extra)}"
+
+
+def test_no_navigation_chrome_is_printed(pdf_dir):
+    for path in sorted(pdf_dir.glob("*.pdf")):
+        text = pdf_text(path)
+        shown = [c for c in CHROME if c in text]
+        assert not shown, f"{path.name}: prints the site's chrome {shown}"
+
+
+def test_student_handout_has_no_solutions():
+    main, student = pdf_text(SITE / "pdf" / "book.pdf"), pdf_text(STUDENT_SITE / "pdf" / "book.pdf")
+    assert "풀이" in main
+    assert page_count(STUDENT_SITE / "pdf" / "book.pdf") < page_count(SITE / "pdf" / "book.pdf")
+    assert main.count("풀이") > student.count("풀이")
+
+
+def test_landing_page_links_the_book_pdf(pdf_dir):
+    from bs4 import BeautifulSoup
+
+    site = pdf_dir.parent
+    root = toc_docnames()[0]
+    page = site / f"{root}.html"
+    html = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    targets = [(page.parent / a["href"]).resolve() for a in html.select("article a[href$='.pdf']")]
+    assert (pdf_dir / "book.pdf").resolve() in targets
