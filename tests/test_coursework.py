@@ -567,3 +567,27 @@ def test_default_edition_keeps_solutions(tmp_path):
     for kept in ("EXERCISE-ONE-TEXT", "EXERCISE-TWO-TEXT", "SOLUTION-ONE-TEXT", "GATED-SOLUTION-TEXT",
                  "GATED-SOLUTION-CODE", "AFTER-SOLUTIONS-TEXT"):
         assert kept in html
+
+
+# --------------------------------------------------------------------------- the grading secret
+
+
+def test_grading_secret_is_required_and_created_private(released, tmp_path):
+    workdir, release_nb_path, _ = released
+    folder = tmp_path / "subs"
+    write_notebook(read_notebook(release_nb_path), folder / "s1" / f"{ASSIGNMENT}.ipynb")
+    secret_file = tmp_path / "config" / "secret"
+    proc = run_script("autograde", folder, "--secret-file", secret_file, workdir=workdir, check=False,
+                      env={"COURSEWORK_SECRET": ""})
+    assert proc.returncode == 2 and "no grading secret" in proc.stderr and "init-secret" in proc.stderr
+    run_script("init-secret", "--secret-file", secret_file, workdir=workdir)
+    assert secret_file.stat().st_mode & 0o777 == 0o600 and len(secret_file.read_text().strip()) == 64
+    again = run_script("init-secret", "--secret-file", secret_file, workdir=workdir, check=False)
+    assert again.returncode == 2 and "exists already" in again.stderr
+
+
+def test_hidden_inputs_depend_on_the_secret_and_the_task():
+    seeds = {cw.task_seed(secret, ASSIGNMENT, task) for secret in (b"a" * 16, b"b" * 16)
+             for task in ("task1", "task2")}
+    assert len(seeds) == 4
+    assert cw.task_seed(b"a" * 16, ASSIGNMENT, "task1") == cw.task_seed(b"a" * 16, ASSIGNMENT, "task1")
