@@ -1,8 +1,10 @@
 """Coursework for the weight-initialization chapter: release, sandboxed grading, export.
 
-Modules: :mod:`.release` (MyST text -> nbgrader release), :mod:`.sandbox` (isolated execution),
-:mod:`.grade` (autograding), :mod:`.export` (grade table), :mod:`.importer` (LMS archives),
-:mod:`.cli` (``python -m coursework``).
+Modules: :mod:`.release` (MyST text -> nbgrader release), :mod:`.sandbox` (the bubblewrap
+sandbox and resource limits), :mod:`.grade` (reading submissions, autograding, flags, secret),
+:mod:`.runner` (the trusted test process of one submission), :mod:`.student_server` and
+:mod:`.wire` (the student's side inside the sandbox and the data-only messages),
+:mod:`.export` (grade table), :mod:`.importer` (LMS archives), :mod:`.cli` (``python -m coursework``).
 """
 
 from .common import (
