@@ -75,6 +75,8 @@ def student_config(app, config) -> None:
         return
     config.html_copy_source = False
     config.html_show_sourcelink = False
+    if config.html_theme != "sphinx_book_theme":
+        return  # the buttons below are that theme's (another theme would reject the options)
     options = dict(config.html_theme_options or {})
     options.update(
         use_download_button=False,

@@ -20,7 +20,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from .common import CourseworkError, require_release, task_sort_key
+from .common import STATUS_FILE, CourseworkError, require_release, task_sort_key
 from .manual import read_manual
 from .term import NOT_SUBMITTED, Student, days_late, late_factor
 
@@ -40,13 +40,21 @@ def hidden_test_ids(workdir: Path, assignment: str) -> set[str]:
     return hidden
 
 
+def _reason(state: str) -> str:
+    """'malformed: /instructor/path/id/file.ipynb: why' -> 'why' (no path of the instructor's disk)."""
+    reason = state.split(": ", 1)[1] if ": " in state else state
+    if reason.startswith("/") and ": " in reason:
+        reason = reason.split(": ", 1)[1]
+    return reason
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
 def render(assignment: str, student: str, name: str, result: dict | None, manual: dict[str, dict],
            hidden: set[str], *, submitted_at: datetime | None = None, deadline: datetime | None = None,
-           penalty: float = 0.0) -> str:
+           penalty: float = 0.0, problem: str = "") -> str:
     """The feedback page of one student (self-contained HTML, Korean)."""
     title = f"{assignment} 채점 결과: {student}" + (f" ({name})" if name else "")
     out = ["<!DOCTYPE html>", '<html lang="ko"><head><meta charset="utf-8">', f"<title>{_e(title)}</title>",
@@ -54,6 +62,10 @@ def render(assignment: str, student: str, name: str, result: dict | None, manual
            "table{border-collapse:collapse}td,th{border:1px solid #aaa;padding:.2em .6em}"
            ".fail{color:#a00}.ok{color:#060}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style>",
            "</head><body>", f"<h1>{_e(title)}</h1>"]
+    if result is None and problem:
+        out.append(f"<p><strong>채점하지 못했습니다</strong>: {_e(problem)}</p>"
+                   "<p>파일을 고쳐 다시 내거나 강사에게 문의하세요.</p></body></html>")
+        return "\n".join(out)
     if result is None:
         out.append(f"<p><strong>{NOT_SUBMITTED}</strong>: 이 과제의 제출물이 없습니다. 총점 0점.</p></body></html>")
         return "\n".join(out)
@@ -126,8 +138,11 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
     student without a submission); ``only`` limits it to one student."""
     results_dir = workdir / "results" / assignment
     hidden = hidden_test_ids(workdir, assignment)
+    status_path = workdir / STATUS_FILE
+    status = json.loads(status_path.read_text(encoding="utf-8")).get(assignment, {}) if status_path.is_file() else {}
     names = {s.id: s.name for s in students}
     graded = sorted(p.stem for p in results_dir.glob("*.json")) if results_dir.is_dir() else []
+    graded = sorted(set(graded) | set(status))  # malformed or failed submissions too
     everyone = [s.id for s in students] + [g for g in graded if g not in names]
     if only is not None:
         if only not in everyone:
@@ -142,8 +157,11 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
         path = results_dir / f"{student}.json"
         result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
         manual = manual_all.get(student, {})
+        state = str(status.get(student, "ok"))
+        problem = "" if result is not None or state == "ok" else _reason(state)
         page = render(assignment, student, names.get(student, ""), result, manual, hidden,
-                      submitted_at=times.get(student, {}).get("submitted_at"), deadline=deadline, penalty=penalty)
+                      submitted_at=times.get(student, {}).get("submitted_at"), deadline=deadline, penalty=penalty,
+                      problem=problem)
         target = folder / f"{student}.html"
         target.write_text(page, encoding="utf-8")
         written.append(target)

@@ -107,8 +107,12 @@ def term_run(request, tmp_path_factory):
                                   {"task1_solution": wrong.replace("math.sqrt(sigma_w2 / n)", "sigma_w2 / math.sqrt(n)")})
     for student, nb in plans.items():
         _nb_write(nb, submissions / student / f"{assignment}.ipynb")
+    if assignment == "weight_init":  # a file that is not a notebook: reported, not graded
+        (submissions / "2026004").mkdir()
+        (submissions / "2026004" / f"{assignment}.ipynb").write_text("{ not json", encoding="utf-8")
     start = datetime.now()
-    run("autograde", submissions, "--timeout", 20, workdir=workdir, assignment=assignment)
+    run("autograde", submissions, "--timeout", 20, workdir=workdir, assignment=assignment,
+        check=assignment != "weight_init")
     times["autograde"] = (datetime.now() - start).total_seconds()
     start = datetime.now()
     run("feedback", "--roster", roster, workdir=workdir, assignment=assignment)
@@ -137,7 +141,7 @@ def test_solution_gets_every_automatic_point_and_the_release_none(term_run):
             assert float(rows["2026001"][task]) == maximum, (task, rows["2026001"])
             assert float(rows["2026002"][task]) == 0, (task, rows["2026002"])
     assert float(rows["2026002"]["total"]) == 0
-    if "2026004" in rows:  # the variance mistake costs task 1 and nothing else
+    if term_run["assignment"] == "signal_propagation":  # the variance mistake costs task 1 and nothing else
         assert float(rows["2026004"]["task1"]) == 0
         assert all(float(rows["2026004"][t]) == points[t] for t in points if t not in manual | {"task1"})
 
@@ -152,6 +156,8 @@ def test_grade_table_lists_the_roster_in_korean_for_excel(term_run):
     assert rows["2026001"]["name"] == "김민수" and rows["2026003"]["name"] == "박지훈"
     missing = rows["2026003"]
     assert missing["status"] == "미제출" and float(missing["total"]) == 0
+    if term_run["assignment"] == "weight_init":
+        assert rows["2026004"]["status"].startswith("malformed: ") and rows["2026004"]["total"] == ""
     assert all(float(missing[task]) == 0 for task in term_run["points"])
     auto = sum(p for t, p in term_run["points"].items() if rows["2026001"][t] != "")
     assert float(rows["2026001"]["total"]) == auto
@@ -175,6 +181,9 @@ def test_feedback_shows_scores_and_visible_messages_but_no_hidden_test_or_soluti
         for source in hidden_sources:
             assert source not in text
     assert "미제출" in (folder / "2026003.html").read_text(encoding="utf-8")
+    if assignment == "weight_init":
+        broken = (folder / "2026004.html").read_text(encoding="utf-8")
+        assert "채점하지 못했습니다" in broken and "미제출" not in broken and str(term_run["root"]) not in broken
     first = (folder / "2026001.html").read_text(encoding="utf-8")
     assert "김민수" in first and "숨은 테스트" in first and "공개 테스트 통과" in first
     if assignment == "signal_propagation":
