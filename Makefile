@@ -77,6 +77,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_initializers.py
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_explorer.py
 
 clean:
 	rm -rf _build

@@ -133,8 +133,8 @@ def explorer_html(data: dict) -> str:
         '<p class="wie-status" role="status" aria-live="polite">'
         "이 탐색기는 자바스크립트로 브라우저 안에서 계산한다. 자바스크립트가 꺼져 있으면 움직이지 않는다.</p>"
         '<div class="wie-figures">'
-        '<figure class="wie-figure wie-hists"><figcaption>층별 분포: 활성화 값 A(위)와 기울기 ∂L/∂Z(아래), '
-        "세로축은 구간에 든 값의 비율</figcaption>"
+        '<figure class="wie-figure wie-hists"><figcaption>층별 분포: 활성화 값 A(위)와 기울기 ∂L/∂Z(아래). '
+        "가로축은 그 층의 표준편차 s를 1로 잰 값, 세로축은 구간에 든 값의 비율</figcaption>"
         '<div class="wie-hist-grid" data-kind="activation"></div>'
         '<div class="wie-hist-grid" data-kind="gradient"></div></figure>'
         '<figure class="wie-figure wie-std"><figcaption>깊이에 따른 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)'
