@@ -188,9 +188,11 @@ def test_new_draw_button_changes_the_simulation_not_the_theory(page):
     assert fp_before["std"] != fp_after["std"] and fp_before["hists"] != fp_after["hists"]
 
 
-# The four initializations x ReLU/tanh/sigmoid, and plain random init at three sigma.
+# The four initializations x ReLU/tanh/sigmoid, plain random init at three sigma, and the
+# uniform initializers (another sampling path in the page).
 TABLE_SETTINGS = [(act, init, None) for init in ("xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal")
-                  for act in ("relu", "tanh", "sigmoid")] + [("tanh", RANDOM, s) for s in (0.01, 0.1, 1.0)]
+                  for act in ("relu", "tanh", "sigmoid")] + [("tanh", RANDOM, s) for s in (0.01, 0.1, 1.0)] + [
+    ("relu", "kaiming_uniform", None), ("tanh", "xavier_uniform", None), ("leaky_relu", "pytorch_default_uniform", None)]
 
 
 @pytest.mark.parametrize("act, init, sigma", TABLE_SETTINGS)
