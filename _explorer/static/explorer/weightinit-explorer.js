@@ -677,7 +677,7 @@
             width: w, height: 150, title,
             legend: { show: false }, cursor: { show: false },
             scales: { x: { time: false }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] } },
-            axes: [axis(c, "", { size: 28, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) }),
+            axes: [axis(c, "", { size: 28, labelSize: 0, space: 24, values: (u, vals) => vals.map((v) => compact(v)) }),
                    axis(c, "", { size: 40, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) })],
             series: [{}, { stroke: color, fill: color + "55", width: 1,
                            paths: uPlot.paths.bars({ size: [1, Infinity], gap: 0 }), points: { show: false } }],
