@@ -118,6 +118,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_grading.py
 	$(BIN)/python benchmarks/bench_chapters.py
+	$(BIN)/python benchmarks/bench_explorer.py
 
 clean:
 	rm -rf _build

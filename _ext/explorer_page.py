@@ -133,8 +133,8 @@ def explorer_html(data: dict) -> str:
         '<p class="wie-status" role="status" aria-live="polite">'
         "이 탐색기는 자바스크립트로 브라우저 안에서 계산한다. 자바스크립트가 꺼져 있으면 움직이지 않는다.</p>"
         '<div class="wie-figures">'
-        '<figure class="wie-figure wie-hists"><figcaption>층별 분포: 활성화 값 A(위)와 기울기 ∂L/∂Z(아래), '
-        "세로축은 구간에 든 값의 비율</figcaption>"
+        '<figure class="wie-figure wie-hists"><figcaption>층별 분포: 활성화 값 A(위)와 기울기 ∂L/∂Z(아래). '
+        "가로축은 그 층의 표준편차 s를 1로 잰 값, 세로축은 구간에 든 값의 비율</figcaption>"
         '<div class="wie-hist-grid" data-kind="activation"></div>'
         '<div class="wie-hist-grid" data-kind="gradient"></div></figure>'
         '<figure class="wie-figure wie-std"><figcaption>깊이에 따른 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)'
@@ -153,6 +153,10 @@ class ExplorerDirective(Directive):
     optional_arguments = 0
 
     def run(self):
+        env = self.state.document.settings.env
+        if not hasattr(env, "weightinit_explorer_docs"):
+            env.weightinit_explorer_docs = set()
+        env.weightinit_explorer_docs.add(env.docname)
         node = explorer_node()
         node["html"] = explorer_html(explorer_data())
         return [node]
@@ -177,6 +181,21 @@ def add_assets(app, pagename, templatename, context, doctree):
         app.add_js_file(js, defer="defer")
 
 
+def always_reread(app, env, added, changed, removed):
+    """Pages with an explorer are read on every build: their markup and data come from
+    weightinit and from this file, which Sphinx does not watch."""
+    return sorted(getattr(env, "weightinit_explorer_docs", set()) - set(removed))
+
+
+def purge_doc(app, env, docname):
+    getattr(env, "weightinit_explorer_docs", set()).discard(docname)
+
+
+def merge_docs(app, env, docnames, other):
+    env.weightinit_explorer_docs = getattr(env, "weightinit_explorer_docs", set()) | (
+        getattr(other, "weightinit_explorer_docs", set()) & set(docnames))
+
+
 def add_static_path(app, config):
     # Not listed in _config.yml on purpose: Jupyter Book 1 links every .js and .css file of the
     # static folders listed there from every page. Added here, after that scan, the folder is
@@ -186,6 +205,9 @@ def add_static_path(app, config):
 
 def setup(app):
     app.connect("config-inited", add_static_path)
+    app.connect("env-get-outdated", always_reread)
+    app.connect("env-purge-doc", purge_doc)
+    app.connect("env-merge-info", merge_docs)
     app.add_node(explorer_node, html=(visit_explorer_html, None), latex=(skip_node, None),
                  text=(skip_node, None), man=(skip_node, None), texinfo=(skip_node, None))
     app.add_directive("weightinit-explorer", ExplorerDirective)

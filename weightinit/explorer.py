@@ -1,12 +1,13 @@
-"""An interactive explorer for Jupyter, and the static gallery that stands in for it on the site.
+"""An interactive explorer for Jupyter, and a static gallery of its figures.
 
 :func:`explorer` returns an ipywidgets panel: choose the activation, the initializer, the depth,
 the width and (for plain random init) σ; the per-layer histograms and the standard deviation
 against depth are recomputed and redrawn at every change. ipywidgets is imported only when
 :func:`explorer` is called, so the rest of the library works without it.
 
-A published page has no kernel to recompute anything, so :func:`explorer_gallery` draws the
-main combinations once, as ordinary figures, for the chapter to show in tabs;
+A published page has no kernel; the book's pages carry their own explorer, which computes the
+same quantities in the browser (``_explorer/`` and ``_ext/explorer_page.py`` in the repository).
+:func:`explorer_gallery` draws chosen combinations once, as ordinary figures;
 :func:`save_gallery` writes them as PNG files.
 
 Both use :func:`explorer_figure`: activation and gradient histograms per layer on the left,
@@ -165,8 +166,8 @@ def explorer(
     Returns
     -------
     ``ipywidgets.VBox``
-        Display it as the last value of a cell. It needs a running kernel; on the published
-        site use :func:`explorer_gallery`.
+        Display it as the last value of a cell. It needs a running kernel; the published site
+        has an explorer of its own, and :func:`explorer_gallery` draws static figures.
     """
     try:
         import ipywidgets as widgets
@@ -226,7 +227,7 @@ def explorer_gallery(
 ) -> dict:
     """Precompute :func:`explorer_figure` for every (activation, initializer) pair.
 
-    For the published site, where no kernel runs: the chapter shows these figures in tabs.
+    For places where no kernel runs, e.g. a printed handout.
 
     Parameters
     ----------

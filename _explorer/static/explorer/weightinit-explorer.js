@@ -215,7 +215,7 @@
   // takes the entries [l*s, (l+1)*s) with s the entries a layer needs, so that for any width
   // the layers are independent draws and the first layers stay the same when the depth changes.
   // Past POOL_MAX entries (wide and deep networks) a layer is drawn from a stream of its own.
-  const POOL_MAX = 8e6;
+  const POOL_MAX = 28e6;
   const pools = new Map();
   function baseDraws(family, bound, seed, layer, size) {
     const start = layer * size, end = start + size;
@@ -228,7 +228,7 @@
     const key = family + "|" + seed;
     let pool = pools.get(key);
     if (!pool) {
-      for (const k of [...pools.keys()]) if (k.endsWith("|" + seed) === false || pools.size > 3) pools.delete(k);
+      pools.clear(); // one pool at a time: at most POOL_MAX floats are kept
       pool = { r: stream(seed, PURPOSE[family], 0), data: new Float32Array(0), length: 0 };
       pools.set(key, pool);
     }
@@ -269,21 +269,13 @@
       sign[n - 1] = v[off] >= 0 ? 1 : -1;
       return { family, n, v, beta, sign };
     }
-    const w = baseDraws(family, bound, seed, layer, n * n);
-    const wt = new Float32Array(n * n); // the transpose, so that the backward pass is a product too
-    for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) wt[k * n + j] = w[j * n + k];
-    return { family, n, w, wt };
+    return { family, n, w: baseDraws(family, bound, seed, layer, n * n) };
   }
 
   // z_b = scale * W a_b for every row b of a (batch x n), plus the bias
   function forwardLayer(layer, scale, a, z, batch, n, bias) {
     if (layer.family === "orthogonal") {
-      z.set(a.subarray(0, batch * n));
-      for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) z[b * n + i] *= layer.sign[i];
-      for (let k = n - 2; k >= 0; k--) reflectRows(layer.v, layer.beta[k], z, batch, k, n);
-      for (let b = 0; b < batch; b++) {
-        for (let i = 0; i < n; i++) z[b * n + i] = scale * z[b * n + i] + (bias ? bias[i] : 0);
-      }
+      orthogonalRows(layer, scale, a, z, batch, n, bias, false);
       return;
     }
     denseProduct(layer.w, scale, a, z, batch, n, bias);
@@ -333,42 +325,73 @@
     }
   }
 
-  // Householder reflection k (acting on coordinates k..n-1) applied to every row of y; four
-  // rows share each pass over the vector.
-  function reflectRows(v, beta, y, batch, k, n) {
-    const off = k * n - (k * (k - 1)) / 2, m = n - k;
-    let b = 0;
-    for (; b + 3 < batch; b += 4) {
-      const o0 = b * n + k, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
-      let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-      for (let i = 0; i < m; i++) {
-        const u = v[off + i];
-        d0 += u * y[o0 + i]; d1 += u * y[o1 + i]; d2 += u * y[o2 + i]; d3 += u * y[o3 + i];
+  // y_b = scale * Q x_b + bias (or scale * Q^T x_b), Q = H_0 H_1 ... H_{n-2} D, for the rows of
+  // x, four at a time. The four rows are interleaved coordinate by coordinate in a small buffer,
+  // so that each reflection reads and writes one contiguous run of memory.
+  let quad = new Float64Array(0);
+  function orthogonalRows(layer, scale, x, y, batch, n, bias, transpose) {
+    const { v, beta, sign } = layer;
+    if (quad.length < 4 * n) quad = new Float64Array(4 * n);
+    const q = quad;
+    for (let b = 0; b < batch; b += 4) {
+      const rows = Math.min(4, batch - b);
+      q.fill(0, 0, 4 * n);
+      for (let r = 0; r < rows; r++) {
+        const o = (b + r) * n;
+        for (let i = 0; i < n; i++) q[4 * i + r] = transpose ? x[o + i] : sign[i] * x[o + i];
       }
-      d0 *= beta; d1 *= beta; d2 *= beta; d3 *= beta;
-      for (let i = 0; i < m; i++) {
-        const u = v[off + i];
-        y[o0 + i] -= d0 * u; y[o1 + i] -= d1 * u; y[o2 + i] -= d2 * u; y[o3 + i] -= d3 * u;
+      if (transpose) for (let k = 0; k <= n - 2; k++) reflect4(v, beta[k], q, k, n);
+      else for (let k = n - 2; k >= 0; k--) reflect4(v, beta[k], q, k, n);
+      for (let r = 0; r < rows; r++) {
+        const o = (b + r) * n;
+        if (transpose) for (let i = 0; i < n; i++) y[o + i] = scale * sign[i] * q[4 * i + r];
+        else for (let i = 0; i < n; i++) y[o + i] = scale * q[4 * i + r] + (bias ? bias[i] : 0);
       }
     }
-    for (; b < batch; b++) {
-      const o = b * n + k;
-      let d = 0;
-      for (let i = 0; i < m; i++) d += v[off + i] * y[o + i];
-      d *= beta;
-      for (let i = 0; i < m; i++) y[o + i] -= d * v[off + i];
+  }
+
+  // Householder reflection k (coordinates k..n-1) on the four interleaved rows of q
+  function reflect4(v, beta, q, k, n) {
+    const off = k * n - (k * (k - 1)) / 2, m = n - k;
+    let d0 = 0, d1 = 0, d2 = 0, d3 = 0;
+    for (let i = 0, p = 4 * k; i < m; i++, p += 4) {
+      const u = v[off + i];
+      d0 += u * q[p]; d1 += u * q[p + 1]; d2 += u * q[p + 2]; d3 += u * q[p + 3];
+    }
+    d0 *= beta; d1 *= beta; d2 *= beta; d3 *= beta;
+    for (let i = 0, p = 4 * k; i < m; i++, p += 4) {
+      const u = v[off + i];
+      q[p] -= d0 * u; q[p + 1] -= d1 * u; q[p + 2] -= d2 * u; q[p + 3] -= d3 * u;
     }
   }
 
   // out_b = scale * W^T g_b
   function backwardLayer(layer, scale, g, out, batch, n) {
     if (layer.family === "orthogonal") {
-      out.set(g.subarray(0, batch * n));
-      for (let k = 0; k <= n - 2; k++) reflectRows(layer.v, layer.beta[k], out, batch, k, n);
-      for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) out[b * n + i] *= scale * layer.sign[i];
+      orthogonalRows(layer, scale, g, out, batch, n, null, true);
       return;
     }
-    denseProduct(layer.wt, scale, g, out, batch, n, null);
+    denseTransposeProduct(layer.w, scale, g, out, batch, n);
+  }
+
+  // out_b = scale * M^T g_b: M is transposed into a scratch buffer (in tiles), so that the
+  // product is again of the dot-product form. (Adding rows of M into four rows of out at a
+  // time looks cheaper but stores to rows 2-4 KiB apart, which the CPU serializes.)
+  let scratch = new Float32Array(0);
+  function denseTransposeProduct(m, scale, g, out, batch, n) {
+    if (scratch.length < n * n) scratch = new Float32Array(n * n);
+    const t = scratch, T = 16;
+    for (let j0 = 0; j0 < n; j0 += T) {
+      const j1 = Math.min(n, j0 + T);
+      for (let k0 = 0; k0 < n; k0 += T) {
+        const k1 = Math.min(n, k0 + T);
+        for (let j = j0; j < j1; j++) {
+          const r = j * n;
+          for (let k = k0; k < k1; k++) t[k * n + j] = m[r + k];
+        }
+      }
+    }
+    denseProduct(t, scale, g, out, batch, n, null);
   }
 
   function meanStd(x) {
@@ -378,12 +401,14 @@
     return [m, Math.sqrt(Math.max(s2 / x.length - m * m, 0))];
   }
 
-  // Weight cache: base draws per (family, width, seed, layer), within a budget of entries;
-  // past it, layers are drawn again when needed (same stream, same numbers).
+  // Orthogonal layers (Householder vectors) per (width, seed, layer), within a budget of
+  // entries; past it, layers are prepared again from the pool when needed (same numbers).
   const CACHE_BUDGET = 8e6;
   const cache = new Map();
   let cachedEntries = 0;
   function baseLayer(family, n, seed, layer, bound) {
+    // dense layers are views into the pool (or, past it, drawn anew): nothing to keep
+    if (family !== "orthogonal") return drawLayer(family, n, seed, layer, bound);
     const key = family + "|" + n + "|" + seed + "|" + layer;
     let hit = cache.get(key);
     if (hit) return hit;
@@ -406,7 +431,7 @@
   }
 
   function entries(layer) {
-    return layer.w ? layer.wt.length : layer.v.length;
+    return layer.v.length;
   }
 
   const vectors = new Map();
@@ -512,22 +537,27 @@
     return a < 1e-3 || a >= 1e4 ? v.toExponential(2) : v.toPrecision(4);
   }
 
+  // Shares of the values in `bins` equal bins over mean +- 4 standard deviations (within the
+  // range of the values), on an axis measured in standard deviations of the layer, so that
+  // layers whose scales differ by many decades read alike. Returns [[x], [share], std].
   function histogram(values, bins) {
     const [m, sd] = meanStd(values);
+    const unit = sd > 0 && Number.isFinite(sd) ? sd : 1;
     let min = Infinity, max = -Infinity;
     for (let i = 0; i < values.length; i++) { const v = values[i]; if (v < min) min = v; if (v > max) max = v; }
-    let lo = Math.max(min, m - 4 * sd), hi = Math.min(max, m + 4 * sd);
-    if (!(hi > lo)) { const c = Number.isFinite(m) ? m : 0, d = Math.abs(c) * 1e-3 || 1e-12; lo = c - d; hi = c + d; }
+    let lo = Math.max(min, m - 4 * sd) / unit, hi = Math.min(max, m + 4 * sd) / unit;
+    if (!(hi > lo) || !Number.isFinite(hi - lo)) { const c = Number.isFinite(m / unit) ? m / unit : 0; lo = c - 0.5; hi = c + 0.5; }
     const width = (hi - lo) / bins;
     const counts = new Float64Array(bins);
     for (let i = 0; i < values.length; i++) {
-      const k = Math.floor((values[i] - lo) / width);
+      const x = values[i] / unit;
+      const k = Math.floor((x - lo) / width);
       if (k >= 0 && k < bins) counts[k]++;
-      else if (values[i] === hi) counts[bins - 1]++;
+      else if (x === hi) counts[bins - 1]++;
     }
     const xs = new Array(bins), ys = new Array(bins);
     for (let k = 0; k < bins; k++) { xs[k] = lo + (k + 0.5) * width; ys[k] = counts[k] / values.length; }
-    return [xs, ys];
+    return [[xs, ys], sd];
   }
 
   function cssVar(el, name, fallback) {
@@ -610,8 +640,12 @@
         legend: { show: true, live: false },
         cursor: { show: false },
         scales: { x: { time: false, range: (u, lo, hi) => [0.5, Math.max(hi, 1) + 0.5] },
-                  y: log ? { distr: 3, log: 10 } : { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } },
-        axes: [axis(c, "층"), axis(c, log ? "표준편차 (로그 눈금)" : "표준편차", { size: 64 })],
+                  y: log ? { range: (u, lo, hi) => [Math.floor(lo), Math.ceil(hi)] }
+                         : { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } },
+        axes: [axis(c, "층"),
+               axis(c, log ? "표준편차 (로그 눈금)" : "표준편차",
+                    log ? { size: 64, incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map(power) }
+                        : { size: 64 })],
         series: [
           { label: "층" },
           { label: "활성화 값 (이론)", stroke: c.act, width: 2, points: { show: false } },
@@ -638,12 +672,12 @@
           cell.dataset.layer = String(l);
           grid.appendChild(cell);
           const color = kind === "activation" ? c.act : c.grad;
-          const title = (kind === "activation" ? "활성화 값 A, " : "기울기 ∂L/∂Z, ") + l + "층";
+          const title = (kind === "activation" ? "A, " : "∂L/∂Z, ") + l + "층";
           const u = new uPlot({
             width: w, height: 150, title,
             legend: { show: false }, cursor: { show: false },
             scales: { x: { time: false }, y: { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.1 : 1] } },
-            axes: [axis(c, "", { size: 28, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) }),
+            axes: [axis(c, "", { size: 28, labelSize: 0, space: 24, values: (u, vals) => vals.map((v) => compact(v)) }),
                    axis(c, "", { size: 40, labelSize: 0, values: (u, vals) => vals.map((v) => compact(v)) })],
             series: [{}, { stroke: color, fill: color + "55", width: 1,
                            paths: uPlot.paths.bars({ size: [1, Infinity], gap: 0 }), points: { show: false } }],
@@ -651,6 +685,14 @@
           charts.hists[kind].push(u);
         }
       }
+    }
+
+    // a log10 value as a power of ten: 2 -> "10²", -23 -> "10⁻²³"
+    const SUP = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+    function power(v) {
+      if (v === 0) return "1";
+      if (v === 1) return "10";
+      return "10" + String(Math.round(v)).split("").map((ch) => SUP[ch]).join("");
     }
 
     function compact(v) {
@@ -716,7 +758,9 @@
       const pos = all.filter((v) => v > 0 && Number.isFinite(v));
       const log = pos.length === all.length && Math.max(...pos) / Math.min(...pos) > 20;
       if (!charts.std || charts.stdLog !== log) buildStd(log, s.depth);
-      const clean = (arr) => Array.from(arr, (v) => (Number.isFinite(v) && (!log || v > 0) ? v : null));
+      // On the log scale the plot holds log10 of the values (uPlot's own log axis covers only
+      // magnitudes of about 1e-16 to 1e16; the standard deviations here can reach 1e-150).
+      const clean = (arr) => Array.from(arr, (v) => (Number.isFinite(v) && (!log || v > 0) ? (log ? Math.log10(v) : v) : null));
       const xs = Array.from({ length: s.depth }, (_, i) => i + 1);
       charts.std.setData([xs, clean(th.actStd), clean(sim.actStd), clean(th.gradStd), clean(sim.gradStd)]);
 
@@ -725,7 +769,11 @@
       if (layerKey !== lastLayers) { buildHists(layers); lastLayers = layerKey; }
       for (const kind of ["activation", "gradient"]) {
         layers.forEach((l, i) => {
-          charts.hists[kind][i].setData(histogram(sim.hist[kind][l], 30));
+          const [xy, sd] = histogram(sim.hist[kind][l], 30);
+          const u = charts.hists[kind][i];
+          u.setData(xy);
+          const title = u.root.querySelector(".u-title");
+          if (title) title.textContent = (kind === "activation" ? "A, " : "∂L/∂Z, ") + l + "층 (s = " + fmt(sd) + ")";
         });
       }
 
