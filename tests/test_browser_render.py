@@ -157,11 +157,13 @@ def test_search_snippets_are_readable_prose(browser, editions, query, expected):
     httpd, base = _serve(editions["main"])
     try:
         _load(browser, f"{base}/search.html?q={quote(query)}")
-        # each hit's snippet is fetched from its page: wait until the search has finished
-        # (Sphinx stops its progress pulse) and every hit shows its snippet or description
+        # each hit's snippet is fetched from its page: wait until the search has finished (Sphinx
+        # writes its summary line then; its progress pulse is no signal, as a pending tick restarts
+        # it after stopPulse) and every hit shows its snippet or description
         WebDriverWait(browser, 30).until(lambda d: d.execute_script(
             "const items = [...document.querySelectorAll('#search-results li')];"
-            "return typeof Search !== 'undefined' && Search._pulse_status === -1 && items.length > 0"
+            "return typeof Search !== 'undefined' && !!Search.status && Search.status.innerText.trim() !== ''"
+            "  && items.length > 0"
             "  && items.every(li => li.querySelector(':scope > p.context, :scope > span'));"))
         items = browser.execute_script(
             "return [...document.querySelectorAll('#search-results li')].map(li => ({"
