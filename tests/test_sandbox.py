@@ -36,6 +36,23 @@ def grade(student_code: str, tests: list[str], api=("f",), limits=None, seed=0) 
     return run_job(job)["tasks"]["task1"]["tests"]
 
 
+def sandbox_root_may_hold() -> set[str]:
+    """What ``/`` inside the sandbox may list, wherever the checkout lives: the system folders this
+    host has, the mount points the sandbox makes, and the first folder of each Python installation
+    path (a virtual environment inside the checkout makes that folder appear, holding only the
+    path down to the environment)."""
+    system = {name for name in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32") if os.path.lexists("/" + name)}
+    pythons = {Path(sys.base_prefix).resolve(), Path(sys.prefix).absolute()}
+    return system | {"dev", "proc", "tmp", "etc", "opt"} | {p.parts[1] for p in pythons if not str(p).startswith("/usr/")}
+
+
+def repository_may_hold() -> list[str]:
+    """What the checkout's folder may list inside the sandbox: only the step down to the virtual
+    environment when that lives inside the checkout (the environment must be visible to run)."""
+    prefix = Path(sys.prefix).absolute()
+    return [prefix.relative_to(REPO).parts[0]] if prefix.is_relative_to(REPO) else []
+
+
 def passed(results: list[dict]) -> list[bool]:
     return [r["passed"] for r in results]
 
@@ -62,6 +79,7 @@ def f():
     seen = {{"uid": os.getuid(), "cap": open("/proc/self/status").read().split("CapEff:")[1].split()[0],
             "env": sorted(os.environ), "root": sorted(os.listdir("/")),
             "repo": os.path.exists({str(REPO / 'assignments')!r}),
+            "repo_listing": sorted(os.listdir({str(REPO)!r})) if os.path.isdir({str(REPO)!r}) else [],
             "tmp_path": os.path.exists({str(tmp_path)!r}), "proc": sorted(p for p in os.listdir("/proc") if p.isdigit())}}
     try:
         socket.create_connection(("127.0.0.1", {port}), timeout=1)
@@ -83,7 +101,8 @@ def f():
             "_s = f()\nassert 'COURSEWORK_SECRET' not in _s['env'] and not _s['repo'] and not _s['tmp_path'], _s",
             "_s = f()\nassert _s['net'] != 'connected' and 'written' not in _s, _s",
             "_s = f()\nassert _s['tmp'].startswith('the private') and len(_s['proc']) <= 3, _s",
-            "_s = f()\nassert set(_s['root']) <= {'bin', 'dev', 'etc', 'lib', 'lib64', 'opt', 'proc', 'root', 'sbin', 'tmp', 'usr', 'work', 'home'}, _s",
+            f"_s = f()\nassert set(_s['root']) <= {sandbox_root_may_hold()!r}, _s",
+            f"_s = f()\nassert _s['repo_listing'] == {repository_may_hold()!r}, _s",
         ]
         assert passed(grade(code, tests)) == [True] * len(tests)
         with pytest.raises(OSError):
