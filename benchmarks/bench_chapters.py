@@ -3,6 +3,7 @@
     python benchmarks/bench_chapters.py                    # every chapter, busy loop in Python
     python benchmarks/bench_chapters.py advanced he_init   # some chapters
     python benchmarks/bench_chapters.py --load matmul      # the busy process multiplies matrices
+    python benchmarks/bench_chapters.py --cells 5 he_init  # also the 5 code cells that cost most CPU
 
 Each chapter runs as a student would run it: converted from ``chapters/<name>.md`` exactly as
 ``scripts/make_notebooks.py`` does, executed in a fresh kernel whose environment has no BLAS or
@@ -67,14 +68,52 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_chapter(md: Path) -> tuple[float, float]:
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a running process has used so far; NaN off Linux."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+class CellTimer:
+    """nbclient hooks that record each code cell's wall-clock and kernel CPU seconds."""
+
+    def __init__(self, client: NotebookClient):
+        self.client = client
+        self.cells: list[tuple[float, float, int, str]] = []  # (cpu, wall, index, first line)
+        self._start = (0.0, 0.0)
+        client.on_cell_execute = self.started
+        client.on_cell_executed = self.finished
+
+    def _kernel_cpu(self) -> float:
+        return _process_cpu(self.client.km.provisioner.process.pid)
+
+    def started(self, cell, cell_index):
+        self._start = (time.perf_counter(), self._kernel_cpu())
+
+    def finished(self, cell, cell_index, execute_reply):
+        wall, cpu = time.perf_counter() - self._start[0], self._kernel_cpu() - self._start[1]
+        first = next((line for line in cell.source.splitlines() if line.strip()), "")
+        self.cells.append((cpu, wall, cell_index, first))
+
+    def report(self, name: str, top: int) -> None:
+        print(f"  {name}: the {top} code cells with the most kernel CPU (cell index = position in the notebook)")
+        for cpu, wall, index, first in sorted(self.cells, reverse=True)[:top]:
+            print(f"    cell {index:>3}: {cpu:5.2f} s cpu, {wall:5.2f} s wall   {first[:60]}")
+
+
+def run_chapter(md: Path, cells: int = 0) -> tuple[float, float]:
     """Wall-clock and CPU seconds of the chapter in a fresh kernel (NaN, with the reason, if it fails).
 
     The CPU time is the kernel's (a finished child process): threads that spin while waiting
-    for a core show up there even when the wall clock hides them.
+    for a core show up there even when the wall clock hides them. With ``cells`` > 0 the
+    costliest code cells are printed too.
     """
     nb = make_notebooks.to_notebook(md)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(md.parent)}})
+    timer = CellTimer(client) if cells > 0 else None
     start, cpu = time.perf_counter(), _children_cpu()
     try:
         client.execute()
@@ -82,7 +121,10 @@ def run_chapter(md: Path) -> tuple[float, float]:
         print(f"  {md.stem}: failed after {time.perf_counter() - start:.0f} s: {type(exc).__name__}: "
               f"{str(exc).splitlines()[0] if str(exc) else ''}", flush=True)
         return float("nan"), float("nan")
-    return time.perf_counter() - start, _children_cpu() - cpu
+    wall = time.perf_counter() - start
+    if timer is not None:
+        timer.report(md.stem, cells)
+    return wall, _children_cpu() - cpu
 
 
 class BusyCore:
@@ -108,8 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help="chapter names (file stems); default: all")
     parser.add_argument("--load", choices=sorted(LOADS), default="python", help="what the busy process runs")
+    parser.add_argument("--cells", type=int, default=0, metavar="K",
+                        help="also print the K code cells of each chapter that cost the most kernel CPU (quiet run)")
     args = parser.parse_args(argv)
 
+    if args.cells < 0:
+        parser.error(f"--cells must be 0 or a positive number of cells, got {args.cells}")
     known = {p.stem: p for p in make_notebooks.chapter_sources()}
     unknown = [n for n in args.names if n not in known]
     if unknown:
@@ -125,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
           f"no thread variables in the kernels' environment; busy process: {args.load}")
     quiet, busy = {}, {}
     for md in chapters:  # each chapter quiet, then at once busy: both see the same machine
-        quiet[md.stem] = run_chapter(md)
+        quiet[md.stem] = run_chapter(md, args.cells)
         with BusyCore(args.load):
             busy[md.stem] = run_chapter(md)
         print(f"  {md.stem}: {quiet[md.stem][0]:.1f} s quiet, {busy[md.stem][0]:.1f} s busy", flush=True)
