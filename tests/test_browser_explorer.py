@@ -444,6 +444,71 @@ def test_dragging_sigma_across_its_range_never_hangs(page, act):
     _configure(page, init="kaiming_normal", activation="relu", depth=10)
 
 
+# Every index in the status line (sub- and superscript elements, and any character of Unicode's
+# super- and subscript sets) with the size of its ink as the browser draws it in its own font
+# (canvas measureText with the element's computed font: the same font matching, the page's web
+# fonts loaded), next to the ink of the plain character in the line's font, and where it sits.
+INDEX_GLYPHS = r"""
+const status = document.querySelector('#weightinit-explorer .wie-status');
+const ctx = document.createElement('canvas').getContext('2d');
+const ink = (text, el) => {
+  const cs = getComputedStyle(el);
+  ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  const m = ctx.measureText(text);
+  return {height: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent, width: m.width};
+};
+const PLAIN = {'²': '2', '³': '3', '¹': '1', '₁': '1', '₂': '2', '*': '*', 'ʷ': 'w', '⋆': '*'};
+const out = [];
+for (const el of status.querySelectorAll('sub, sup')) {
+  const r = el.getBoundingClientRect();
+  const prev = document.createRange();
+  const node = el.previousSibling;
+  prev.setStart(node, node.textContent.length - 1);
+  prev.setEnd(node, node.textContent.length);
+  const p = prev.getBoundingClientRect();
+  out.push({kind: el.tagName.toLowerCase(), text: el.textContent, ink: ink(el.textContent, el).height,
+            plain: ink(el.textContent, status).height, middle: (r.top + r.bottom) / 2, baseMiddle: (p.top + p.bottom) / 2});
+}
+for (const m of status.textContent.matchAll(/[\u00b2\u00b3\u00b9\u02b0-\u02ff\u2070-\u209f]/g)) {
+  out.push({kind: 'character', text: m[0], ink: ink(m[0], status).height, plain: ink(PLAIN[m[0]] || '1', status).height});
+}
+return out;
+"""
+
+
+def test_status_line_indices_are_drawn_at_a_readable_size(page, browser):  # noqa: F811
+    """sigma_w^2, q^* and chi_1 in the status line: each index is drawn at least 60% as tall as
+    the same character in the line (NanumGothic's own ², ₁ glyphs come out at 30-40%), sits below
+    (subscript) or above (superscript) the middle of the letter it belongs to, and every glyph
+    of the line comes from the site's web fonts, none from a fallback font."""
+    _configure(page, activation="tanh", init="xavier_normal", depth=10, width=256, bias=0)
+    glyphs = page.execute_script(INDEX_GLYPHS)
+    for g in glyphs:
+        ratio = g["ink"] / g["plain"]
+        print(f"status line index {g['kind']} {g['text']!r}: ink {g['ink']:.0f} px, plain {g['plain']:.0f} px ({ratio:.2f})")
+        assert ratio >= 0.6, f"the index {g['text']!r} ({g['kind']}) is drawn at {ratio:.0%} of the line's size"
+        if g["kind"] == "sub":
+            assert g["middle"] > g["baseMiddle"] + 1, g
+        elif g["kind"] == "sup":
+            assert g["middle"] < g["baseMiddle"] - 1, g
+    kinds = {(g["kind"], g["text"]) for g in glyphs}
+    assert {("sub", "w"), ("sup", "2"), ("sup", "*"), ("sub", "1")} <= kinds, glyphs
+    # the fonts Chromium actually drew the status line with (DevTools protocol)
+    page.execute_cdp_cmd("DOM.enable", {})
+    page.execute_cdp_cmd("CSS.enable", {})
+    doc = page.execute_cdp_cmd("DOM.getDocument", {"depth": 0})
+    fonts = {}
+    for selector in ("#weightinit-explorer .wie-status", "#weightinit-explorer .wie-status sub",
+                     "#weightinit-explorer .wie-status sup"):
+        ids = page.execute_cdp_cmd("DOM.querySelectorAll", {"nodeId": doc["root"]["nodeId"], "selector": selector})
+        for node_id in ids["nodeIds"]:
+            for f in page.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]:
+                count, custom = fonts.get(f["familyName"], (0, True))
+                fonts[f["familyName"]] = (count + f["glyphCount"], custom and f["isCustomFont"])
+    print(f"status line fonts: {fonts}")
+    assert fonts and all(custom for _, custom in fonts.values()), f"a fallback font draws part of the status line: {fonts}"
+
+
 def test_no_request_leaves_the_server_and_no_console_error(page, server):  # noqa: F811
     _configure(page, activation="sigmoid", init="lecun_normal", depth=30, width=64, bias=0.5)
     errors = [e["message"] for e in page.get_log("browser") if e["level"] == "SEVERE"]
