@@ -500,6 +500,29 @@
     return hit;
   }
 
+  // Dense layers' transposes (for the backward pass) per (family, width, seed, layer), within a
+  // budget; past it, those of other families, widths and seeds are dropped first.
+  const TRANSPOSE_BUDGET = 4.5e6;
+  const transposes = new Map();
+  let transposedEntries = 0;
+  function transposedLayer(w, n, draws, layer) {
+    const prefix = draws + "|" + n + "|";
+    const key = prefix + layer;
+    let hit = transposes.get(key);
+    if (hit) return hit;
+    hit = Float32Array.from(transposed(w, n).subarray(0, n * n));
+    if (transposedEntries + hit.length > TRANSPOSE_BUDGET) {
+      for (const [k, val] of transposes) {
+        if (!k.startsWith(prefix)) { transposes.delete(k); transposedEntries -= val.length; }
+      }
+    }
+    if (transposedEntries + hit.length <= TRANSPOSE_BUDGET) {
+      transposes.set(key, hit);
+      transposedEntries += hit.length;
+    }
+    return hit;
+  }
+
   function entries(layer) {
     return layer.v.length;
   }
@@ -597,7 +620,7 @@
       if (l > 0) {
         const prev = new Float64Array(B * n);
         const layer = yield* layerFor(l);
-        const t = family === "orthogonal" ? null : transposed(layer.w, n);
+        const t = family === "orthogonal" ? null : transposedLayer(layer.w, n, family + "|" + initInfo.bound + "|" + s.seed, l);
         for (let b = 0; b < B; b += rowsPerSlice) {
           const e = Math.min(B, b + rowsPerSlice);
           if (t) denseProduct(t, scale, g.subarray(b * n, e * n), prev.subarray(b * n, e * n), e - b, n, null);
