@@ -42,10 +42,8 @@ SETTINGS = [  # activation, init, width, depth
     ("relu", "kaiming_uniform", 1024, 1),
 ]
 
-ROUNDS = 9
-
 sys.path.insert(0, str(ROOT / "tests"))
-from test_browser_explorer import MOVES_256_50, TIME_MOVES  # noqa: E402  (the test's own timing script)
+from test_browser_explorer import MOVES_256_50, TIME_MOVES, TIMED_ROUNDS as ROUNDS  # noqa: E402  (the test's own)
 
 SET = """
 const [name, value, done] = arguments;

@@ -64,7 +64,10 @@ for (const math of document.querySelectorAll('article mjx-container')) {
   const r = math.getBoundingClientRect();
   if (r.width === 0) continue;
   let box = math.parentElement;
-  while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') box = box.parentElement;
+  // overflow does not apply to plain inline boxes; it does to inline-flex and inline-block ones
+  // (the theme's span.math is inline-flex with overflow: hidden and max-width: 100%)
+  const clips = (el) => { const cs = getComputedStyle(el); return cs.overflowX !== 'visible' && cs.display !== 'inline' && cs.display !== 'contents'; };
+  while (box && box !== document.body && !clips(box)) box = box.parentElement;
   const clipper = box && box !== document.body ? box : null;
   const visibleRight = clipper ? clipper.getBoundingClientRect().left + clipper.clientLeft + clipper.clientWidth
                                : document.documentElement.clientWidth;

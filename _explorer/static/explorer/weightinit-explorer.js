@@ -502,7 +502,7 @@
 
   // Dense layers' transposes (for the backward pass) per (family, width, seed, layer), within a
   // budget; past it, those of other families, widths and seeds are dropped first.
-  const TRANSPOSE_BUDGET = 4.5e6;
+  const TRANSPOSE_BUDGET = 7e6; // 28 MB: two neighbouring widths of the largest network simulated
   const transposes = new Map();
   let transposedEntries = 0;
   function transposedLayer(w, n, draws, layer) {
@@ -528,6 +528,17 @@
   }
 
   const vectors = new Map();
+
+  // Forget every drawn weight, factor and transpose: the next update starts as after a change
+  // of initializer family, width or seed (the timing tests use it to repeat such an update).
+  function dropCaches() {
+    pools.clear();
+    cache.clear();
+    cachedEntries = 0;
+    transposes.clear();
+    transposedEntries = 0;
+    vectors.clear();
+  }
   function standardNormals(seed, purpose, index, count) {
     const key = seed + "|" + purpose + "|" + index + "|" + count;
     let x = vectors.get(key);
@@ -962,7 +973,7 @@
     const state = { updates: 0, last: null, update, settings, computeTheory,
                     simulate: (s) => run(simulateSteps(Object.assign({}, planFor(s.width, s.depth), s), data.inits[s.init],
                                                        histLayersFor(s.depth))),
-                    theory: computeTheory, planFor, data, longestSliceMs: 0 };
+                    theory: computeTheory, planFor, dropCaches, data, longestSliceMs: 0 };
     window.weightinitExplorer = state;
 
     form.addEventListener("input", update);
