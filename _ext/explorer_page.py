@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from pathlib import Path
 
 from docutils import nodes
@@ -77,13 +78,21 @@ def explorer_data() -> dict:
     }
 
 
+def _label_html(label: str) -> str:
+    """A label's text, escaped, with σ's indices as markup: ``σ_b`` → σ<sub>b</sub>, ``σ^2`` →
+    σ<sup>2</sup> (the body font's own ² and ₁ glyphs are drawn far smaller than the text)."""
+    text = html.escape(label)
+    text = re.sub(r"_([A-Za-z0-9])", r"<sub>\1</sub>", text)
+    return re.sub(r"\^([A-Za-z0-9])", r"<sup>\1</sup>", text)
+
+
 def _slider(name, label, lo, hi, step, value, *, log=False, hint=""):
     scale = ' data-scale="log10"' if log else ""
     shown = f"{10 ** value:.3g}" if log else f"{value:g}"
     hint_html = f'<span class="wie-hint">{html.escape(hint)}</span>' if hint else ""
     return (
         f'<div class="wie-control" data-control="{name}">'
-        f'<label for="wie-{name}">{html.escape(label)}</label>'
+        f'<label for="wie-{name}">{_label_html(label)}</label>'
         f'<input type="range" id="wie-{name}" name="{name}" min="{lo}" max="{hi}" step="{step}" '
         f'value="{value}"{scale}>'
         f'<output for="wie-{name}" id="wie-{name}-out">{shown}</output>{hint_html}</div>'
@@ -111,7 +120,7 @@ def explorer_html(data: dict) -> str:
         _select("activation", "활성화 함수", acts, d["activation"]),
         _slider("slope", "음수 쪽 계수 a (리키 렐루)", 0, 1, 0.01, data["leaky_default_slope"]),
         _select("init", "초기화", inits, d["init"]),
-        _slider("sigma", "σ (무작위 초기화 N(0, σ²)의 표준편차, 로그 눈금)", -3, 1, 0.01,
+        _slider("sigma", "σ (무작위 초기화 N(0, σ^2)의 표준편차, 로그 눈금)", -3, 1, 0.01,
                 round(math.log10(d["sigma"]), 2), log=True),
         _slider("depth", "깊이 (층 수)", 1, 50, 1, d["depth"]),
         _slider("width", "폭 (층마다 노드 수)", 16, 1024, 16, d["width"]),

@@ -6,6 +6,8 @@
   typeset math (MathJax output), code, scripts and styles;
 * ``wideCode``: code cells (input and output) wider than their box, i.e. scrolling sideways;
 * ``wideMath``: display equations wider than the text column;
+* ``cutMath``: typeset math (inline or display) whose right edge lies beyond the visible area
+  of the box that clips it, where that box does not scroll sideways (cut off for the reader);
 * ``pageWidth`` / ``viewWidth``: whether the page itself scrolls sideways.
 """
 
@@ -54,7 +56,31 @@ for (const box of document.querySelectorAll('article mjx-container[display="true
                    text: box.textContent.slice(0, 60)});
   }
 }
-return {raw, wideCode, wideMath,
+// Typeset math (inline or display) whose right edge lies beyond the visible area of the box
+// that clips it (the nearest ancestor whose overflow-x is not visible, else the window),
+// unless that box scrolls sideways (overflow-x auto or scroll, and wider content than box).
+const cutMath = [];
+for (const math of document.querySelectorAll('article mjx-container')) {
+  const r = math.getBoundingClientRect();
+  if (r.width === 0) continue;
+  let box = math.parentElement;
+  // overflow does not apply to plain inline boxes; it does to inline-flex and inline-block ones
+  // (the theme's span.math is inline-flex with overflow: hidden and max-width: 100%)
+  const clips = (el) => { const cs = getComputedStyle(el); return cs.overflowX !== 'visible' && cs.display !== 'inline' && cs.display !== 'contents'; };
+  while (box && box !== document.body && !clips(box)) box = box.parentElement;
+  const clipper = box && box !== document.body ? box : null;
+  const visibleRight = clipper ? clipper.getBoundingClientRect().left + clipper.clientLeft + clipper.clientWidth
+                               : document.documentElement.clientWidth;
+  if (r.right <= visibleRight + 1) continue;
+  const style = clipper ? getComputedStyle(clipper).overflowX : 'visible';
+  const scrolls = !!clipper && (style === 'auto' || style === 'scroll') && clipper.scrollWidth > clipper.clientWidth;
+  if (!scrolls) {
+    cutMath.push({right: Math.round(r.right), visibleRight: Math.round(visibleRight), overflowX: style,
+                  box: clipper ? clipper.tagName.toLowerCase() + '.' + [...clipper.classList].join('.') : 'window',
+                  text: math.textContent.slice(0, 60)});
+  }
+}
+return {raw, wideCode, wideMath, cutMath,
         pageWidth: document.documentElement.scrollWidth, viewWidth: window.innerWidth,
         displayMath: document.querySelectorAll('article mjx-container[display="true"]').length,
         codeCells: document.querySelectorAll('article div.cell pre, article div.highlight pre').length};

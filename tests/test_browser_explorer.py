@@ -45,21 +45,6 @@ el.dispatchEvent(new Event('change', {bubbles: true}));
 setTimeout(() => finish(window.weightinitExplorer.updates > before), 20000);
 """
 
-TIMED_CONTROL = """
-const [name, value, done] = arguments;
-const root = document.getElementById('weightinit-explorer');
-const el = root.querySelector(`[name="${name}"]`);
-const t0 = performance.now();
-root.addEventListener('wie:updated', (e) => {
-  const drawn = performance.now() - t0;  // computed, table written, plots drawn
-  requestAnimationFrame(() => done({ms: drawn, frameMs: performance.now() - t0, computeMs: e.detail.computeMs,
-                                    batch: e.detail.simulation.batch}));
-}, {once: true});
-el.value = String(value);
-el.dispatchEvent(new Event('input', {bubbles: true}));
-setTimeout(() => done({ms: null, value: el.value, state: JSON.stringify(window.weightinitExplorer.settings())}), 30000);
-"""
-
 READ_TABLE = """
 const rows = [...document.querySelectorAll('#weightinit-explorer .wie-table tbody tr')];
 return rows.map(r => [...r.querySelectorAll('th, td')].map(c => c.dataset.value === undefined ? c.textContent : Number(c.dataset.value)));
@@ -255,45 +240,289 @@ def test_page_theory_matches_weightinit_on_a_grid(page):
     print(f"page theory vs weightinit: {checked} settings, worst relative difference {worst:.2e}")
 
 
+# Move controls inside the page, one after another, and time each update there with
+# performance.now(): from just before the input event is dispatched until the explorer has
+# computed, written the table and drawn the plots (its 'wie:updated' event comes after uPlot's
+# drawing). No WebDriver round trip falls inside a measurement.
+TIME_MOVES = """
+const [moves, rounds, done] = arguments;
+const root = document.getElementById('weightinit-explorer');
+const move = (name, value) => new Promise((resolve) => {
+  const el = root.querySelector(`[name="${name}"]`);
+  const timer = setTimeout(() => resolve({ms: null, name, value}), 20000);
+  let t0 = 0;
+  root.addEventListener('wie:updated', (e) => {
+    clearTimeout(timer);
+    resolve({ms: performance.now() - t0, pageMs: e.detail.totalMs, batch: e.detail.simulation.batch,
+             width: e.detail.simulation.width});
+  }, {once: true});
+  t0 = performance.now();
+  el.value = String(value);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+});
+(async () => {
+  const out = [];
+  for (let r = 0; r < rounds; r++) {
+    const round = [];
+    for (const [name, value] of moves) {
+      round.push(await move(name, value));
+      await new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));  // let the frame paint
+    }
+    out.push(round);
+  }
+  done(out);
+})();
+"""
+
+# A round of moves at width 256 x depth 50 that ends where it started
+MOVES_256_50 = [("activation", "tanh"), ("activation", "relu"), ("init", "xavier_normal"), ("init", "orthogonal"),
+                ("init", "kaiming_normal"), ("bias", "0.2"), ("bias", "0"), ("depth", "49"), ("depth", "50"),
+                ("width", "240"), ("width", "256"), ("init", RANDOM), ("sigma", "-1.5"), ("sigma", "0"),
+                ("init", "kaiming_normal")]
+WARM_ROUNDS, TIMED_ROUNDS = 2, 12
+
+
+def _time_moves(driver, moves, rounds):
+    results = driver.execute_async_script(TIME_MOVES, moves, rounds)
+    missing = [(m, r) for rnd in results for m, r in zip(moves, rnd) if r["ms"] is None]
+    assert not missing, f"no update after {missing}"
+    return results
+
+
 def test_update_time_at_width_256_depth_50(page):
-    """Each control moved five times at width 256 x depth 50: every move's update, from the
-    input event until the table is written and the plots are drawn, takes at most 150 ms at
-    best. Best of five, as in benchmarks/: the machine is shared, and other jobs only ever add
-    time. The median, the time to the next frame and the first move (which also draws the
-    weights of each initializer family once) are printed."""
+    """Every move of a control at width 256 x depth 50 updates the explorer (event to drawn
+    plots, timed inside the page) in at most 150 ms: the best of twelve, after two warm-up rounds
+    that draw each initializer family's weights once. The machine is shared and other jobs only
+    ever add time, so the best is the page's own cost; the median is printed beside it."""
     _configure(page, activation="relu", init="kaiming_normal", depth=50, width=256, bias=0)
-    moves = [("activation", "tanh"), ("activation", "relu"), ("init", "xavier_normal"), ("init", "orthogonal"),
-             ("init", "kaiming_normal"), ("bias", "0.2"), ("bias", "0"), ("depth", "49"), ("depth", "50"),
-             ("width", "240"), ("width", "256"), ("init", RANDOM), ("sigma", "-1.5"), ("sigma", "0"),
-             ("init", "kaiming_normal")]
-    rounds = []
-    for _ in range(6):
-        rounds.append([page.execute_async_script(TIMED_CONTROL, name, value) for name, value in moves])
-        missing = [(m, r) for m, r in zip(moves, rounds[-1]) if r["ms"] is None]
-        assert not missing, f"no update after {missing}"
-    first, timed = rounds[0], rounds[1:]
-    best, medians = [], []  # over the five timed rounds
-    for i, (name, value) in enumerate(moves):
+    results = _time_moves(page, MOVES_256_50, WARM_ROUNDS + TIMED_ROUNDS)
+    first, timed = results[0], results[WARM_ROUNDS:]
+    best, medians = [], []
+    for i, (name, value) in enumerate(MOVES_256_50):
         ms = sorted(r[i]["ms"] for r in timed)
         best.append((ms[0], name, value))
         medians.append((ms[len(ms) // 2], name, value))
-        frames = sorted(r[i]["frameMs"] for r in timed)
-        print(f"256 x 50, {name}={value}: first {first[i]['ms']:.0f} ms, then {', '.join(f'{m:.0f}' for m in ms)} ms; "
-              f"to the next frame {frames[0]:.0f}-{frames[-1]:.0f} ms (batch {first[i]['batch']})")
+        print(f"256 x 50, {name}={value}: first {first[i]['ms']:.0f} ms; best {ms[0]:.0f}, median {ms[len(ms) // 2]:.0f}, "
+              f"worst {ms[-1]:.0f} ms (batch {timed[0][i]['batch']})")
+        assert timed[0][i]["batch"] == 4 and timed[0][i]["width"] in (240, 256)  # the full network is simulated
     worst, worst_median = max(best), max(medians)
-    print(f"256 x 50: slowest best-of-five {worst[0]:.0f} ms ({worst[1]}={worst[2]}), "
+    print(f"256 x 50: slowest best-of-{TIMED_ROUNDS} {worst[0]:.0f} ms ({worst[1]}={worst[2]}), "
           f"slowest median {worst_median[0]:.0f} ms ({worst_median[1]}={worst_median[2]})")
     assert worst[0] <= 150, f"an update took {worst[0]:.0f} ms at best ({worst[1]}={worst[2]})"
 
 
-def test_slowest_setting_is_measured(page):
-    _configure(page, activation="tanh", init="orthogonal", depth=50, width=1024, bias=0)
-    result = page.execute_async_script(TIMED_CONTROL, "bias", "0.1")
-    status = page.execute_script("return document.querySelector('#weightinit-explorer .wie-status').textContent")
-    print(f"1024 x 50 orthogonal tanh: {result['ms']:.0f} ms (batch {result['batch']})")
-    assert result["batch"] < 256 and f"{result['batch']}개로 줄였다" in status, "a reduced batch must be said on the page"
-    _set(page, "bias", "0")
-    _configure(page, width=256, depth=10)
+# While a move is computed, a chain of zero-delay tasks measures how long the page leaves input
+# waiting: the longest gap between two of them is the longest the main thread was blocked.
+TIME_HEAVY_MOVE = """
+const [name, value, done] = arguments;
+const root = document.getElementById('weightinit-explorer');
+const el = root.querySelector(`[name="${name}"]`);
+let longest = 0, last = 0, finished = false;
+const channel = new MessageChannel();
+channel.port1.onmessage = () => {
+  const now = performance.now();
+  longest = Math.max(longest, now - last);
+  last = now;
+  if (!finished) channel.port2.postMessage(0);
+};
+const timer = setTimeout(() => { finished = true; done({ms: null}); }, 60000);
+root.addEventListener('wie:updated', (e) => {
+  const ms = performance.now() - t0;
+  requestAnimationFrame(() => {
+    finished = true;
+    clearTimeout(timer);
+    done({ms, longest, batch: e.detail.simulation.batch, width: e.detail.simulation.width,
+          status: root.querySelector('.wie-status').textContent});
+  });
+}, {once: true});
+last = performance.now();
+channel.port2.postMessage(0);
+const t0 = performance.now();
+el.value = String(value);
+el.dispatchEvent(new Event('input', {bubbles: true}));
+el.dispatchEvent(new Event('change', {bubbles: true}));
+"""
+
+HEAVY_BOUND_MS = 1000      # an update, event to drawn plots, at any setting
+RESPONSIVE_BOUND_MS = 250  # the longest the page leaves input waiting meanwhile
+
+
+def _heavy(driver, name, value):
+    """One move, timed. A move over the bound is repeated once from the same state (the control
+    moved back, and the drawn weights dropped if the move drew new ones): other jobs on a shared
+    machine can stall one update, while work the page does not bound is as slow every time."""
+    current = driver.execute_script(f"return document.querySelector('#weightinit-explorer [name={name}]').value")
+    assert str(current) != str(value), f"{name} is already {value}: moving it would not update"
+    result = driver.execute_async_script(TIME_HEAVY_MOVE, name, value)
+    assert result["ms"] is not None, f"no update after {name}={value}"
+    if result["ms"] > HEAVY_BOUND_MS or result["longest"] > RESPONSIVE_BOUND_MS:
+        _set(driver, name, current)
+        if name in ("init", "width", "seed"):
+            driver.execute_script("window.weightinitExplorer.dropCaches()")
+        retry = driver.execute_async_script(TIME_HEAVY_MOVE, name, value)
+        assert retry["ms"] is not None, f"no update after {name}={value}"
+        print(f"{name}={value}: {result['ms']:.0f} ms (longest block {result['longest']:.0f} ms), "
+              f"again {retry['ms']:.0f} ms ({retry['longest']:.0f} ms)")
+        result = min(result, retry, key=lambda r: max(r["ms"] / HEAVY_BOUND_MS, r["longest"] / RESPONSIVE_BOUND_MS))
+    return result
+
+
+def _check_reduction_is_stated(result, width):
+    status = result["status"]
+    if result["batch"] < 256:
+        assert f"입력을 {result['batch']}개로 줄" in status, status
+    if result["width"] < width:
+        assert f"폭도 {result['width']}" in status and f"폭 {width}의 값" in status, status
+
+
+def test_heaviest_settings_stay_bounded_and_responsive(page):
+    """Width 1024 x depth 50 with every initializer (orthogonal too) and sigmoid/tanh with
+    random sigma at both ends of its slider: every update, including the first one after a
+    change of initializer (new weights), is drawn within HEAVY_BOUND_MS and the page never
+    leaves input waiting longer than RESPONSIVE_BOUND_MS; a reduced batch or width is stated."""
+    _configure(page, activation="tanh", init="kaiming_normal", depth=50, width=256, bias=0, seed=0)
+    report = []
+    r = _heavy(page, "width", 1024)
+    report.append(("width=1024", r))
+    for act in ("tanh", "relu", "sigmoid"):
+        if page.execute_script("return document.querySelector('#weightinit-explorer [name=activation]').value") != act:
+            report.append((f"activation={act}", _heavy(page, "activation", act)))
+        for init in list(EXPLORER_INITS.values()) + ["kaiming_normal"]:
+            current = page.execute_script("return document.querySelector('#weightinit-explorer [name=init]').value")
+            if init != current:
+                report.append((f"{act} init={init}", _heavy(page, "init", init)))
+            if init == "orthogonal":  # the Householder factors are cached: a move that keeps them
+                report.append((f"{act} orthogonal bias=0.3", _heavy(page, "bias", "0.3")))
+                report.append((f"{act} orthogonal bias=0", _heavy(page, "bias", "0")))
+            if init == RANDOM:
+                _configure(page, sigma="0")
+                for log_sigma in ("1", "-3"):
+                    report.append((f"{act} random log10 sigma={log_sigma}", _heavy(page, "sigma", log_sigma)))
+    report.append(("seed +1", _heavy(page, "seed", 1)))
+    report.append(("seed 0", _heavy(page, "seed", 0)))
+    for label, r in report:
+        print(f"1024 x 50, {label}: {r['ms']:.0f} ms, longest block {r['longest']:.0f} ms "
+              f"(simulated width {r['width']}, batch {r['batch']})")
+        _check_reduction_is_stated(r, 1024)
+    slowest = max(report, key=lambda item: item[1]["ms"])
+    blocked = max(report, key=lambda item: item[1]["longest"])
+    print(f"1024 x 50: slowest update {slowest[1]['ms']:.0f} ms ({slowest[0]}), "
+          f"longest block {blocked[1]['longest']:.0f} ms ({blocked[0]})")
+    assert slowest[1]["ms"] <= HEAVY_BOUND_MS, f"{slowest[0]} took {slowest[1]['ms']:.0f} ms"
+    assert blocked[1]["longest"] <= RESPONSIVE_BOUND_MS, f"{blocked[0]} blocked the page {blocked[1]['longest']:.0f} ms"
+    _configure(page, width=256, depth=10, init="kaiming_normal", activation="relu")
+
+
+# A reader drags the sigma slider from one end to the other: an input event every 16 ms (one
+# per frame), each in a task of its own. Updates that are overtaken are dropped; the last
+# position is drawn soon after the drag ends.
+DRAG = """
+const [values, done] = arguments;
+const root = document.getElementById('weightinit-explorer');
+const el = root.querySelector('[name="sigma"]');
+const before = window.weightinitExplorer.updates;
+let i = 0, tEnd = 0;
+const timer = setTimeout(() => done({ms: null}), 60000);
+const tick = () => {
+  el.value = String(values[i]);
+  el.dispatchEvent(new Event('input', {bubbles: true}));
+  i++;
+  if (i < values.length) { setTimeout(tick, 16); return; }
+  tEnd = performance.now();
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  const wait = () => {
+    const last = window.weightinitExplorer.last;
+    if (Math.abs(Math.log10(last.settings.sigma) - Number(values[values.length - 1])) < 1e-9) {
+      clearTimeout(timer);
+      done({ms: performance.now() - tEnd, updates: window.weightinitExplorer.updates - before});
+    } else setTimeout(wait, 5);
+  };
+  wait();
+};
+tick();
+"""
+
+
+@pytest.mark.parametrize("act", ["sigmoid", "tanh"])
+def test_dragging_sigma_across_its_range_never_hangs(page, act):
+    _configure(page, activation=act, init=RANDOM, depth=50, width=256, bias=0, sigma="1")
+    values = [f"{1 - 4 * k / 60:.4f}" for k in range(61)]  # log10 sigma from 1 (10) to -3 (0.001)
+    result = page.execute_async_script(DRAG, values)
+    assert result["ms"] is not None, "the last position was never drawn"
+    print(f"{act} 256 x 50, sigma dragged 10 -> 0.001 in 61 steps: last position drawn {result['ms']:.0f} ms "
+          f"after the drag ended, {result['updates']} of 61 positions drawn")
+    assert result["ms"] <= HEAVY_BOUND_MS
+    _configure(page, init="kaiming_normal", activation="relu", depth=10)
+
+
+# Every index in the status line and the controls' labels (sub- and superscript elements, and
+# any character of Unicode's super- and subscript sets, or an underscore), with the size of its
+# ink as the browser draws it in its own font (canvas measureText with the element's computed
+# font: the same font matching, the page's web fonts loaded), next to the ink of the plain
+# character in the line's font, and where it sits.
+INDEX_GLYPHS = r"""
+const root = document.getElementById('weightinit-explorer');
+const lines = [root.querySelector('.wie-status'), ...root.querySelectorAll('.wie-control label')];
+const ctx = document.createElement('canvas').getContext('2d');
+const ink = (text, el) => {
+  const cs = getComputedStyle(el);
+  ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  const m = ctx.measureText(text);
+  return {height: m.actualBoundingBoxAscent + m.actualBoundingBoxDescent, width: m.width};
+};
+const PLAIN = {'²': '2', '³': '3', '¹': '1', '₁': '1', '₂': '2', 'ʷ': 'w', '_': 'b'};
+const out = [];
+for (const line of lines) for (const el of line.querySelectorAll('sub, sup')) {
+  const r = el.getBoundingClientRect();
+  const prev = document.createRange();
+  const node = el.previousSibling;
+  prev.setStart(node, node.textContent.length - 1);
+  prev.setEnd(node, node.textContent.length);
+  const p = prev.getBoundingClientRect();
+  out.push({kind: el.tagName.toLowerCase(), text: el.textContent, ink: ink(el.textContent, el).height,
+            plain: ink(el.textContent, line).height, middle: (r.top + r.bottom) / 2, baseMiddle: (p.top + p.bottom) / 2});
+}
+// an index written as a character of its own, or as TeX's underscore
+for (const line of lines) for (const m of line.textContent.matchAll(/[\u00b2\u00b3\u00b9\u02b0-\u02ff\u2070-\u209f_]/g)) {
+  out.push({kind: 'character', text: m[0], ink: ink(m[0], line).height, plain: ink(PLAIN[m[0]] || '1', line).height});
+}
+return out;
+"""
+
+
+def test_status_line_indices_are_drawn_at_a_readable_size(page, browser):  # noqa: F811
+    """sigma_w^2, q^* and chi_1 in the status line, sigma^2 and sigma_b in the labels: each index
+    is drawn at least 60% as tall as
+    the same character in the line (NanumGothic's own ², ₁ glyphs come out at 30-40%), sits below
+    (subscript) or above (superscript) the middle of the letter it belongs to, and every glyph
+    of the line comes from the site's web fonts, none from a fallback font."""
+    _configure(page, activation="tanh", init="xavier_normal", depth=10, width=256, bias=0)
+    glyphs = page.execute_script(INDEX_GLYPHS)
+    for g in glyphs:
+        ratio = g["ink"] / g["plain"]
+        print(f"status line index {g['kind']} {g['text']!r}: ink {g['ink']:.0f} px, plain {g['plain']:.0f} px ({ratio:.2f})")
+        assert ratio >= 0.6, f"the index {g['text']!r} ({g['kind']}) is drawn at {ratio:.0%} of the line's size"
+        if g["kind"] == "sub":
+            assert g["middle"] > g["baseMiddle"] + 1, g
+        elif g["kind"] == "sup":
+            assert g["middle"] < g["baseMiddle"] - 1, g
+    kinds = {(g["kind"], g["text"]) for g in glyphs}
+    assert {("sub", "w"), ("sup", "2"), ("sup", "*"), ("sub", "1"), ("sub", "b")} <= kinds, glyphs
+    # the fonts Chromium actually drew the status line with (DevTools protocol)
+    page.execute_cdp_cmd("DOM.enable", {})
+    page.execute_cdp_cmd("CSS.enable", {})
+    doc = page.execute_cdp_cmd("DOM.getDocument", {"depth": 0})
+    fonts = {}
+    for selector in ("#weightinit-explorer .wie-status", "#weightinit-explorer .wie-status sub",
+                     "#weightinit-explorer .wie-status sup"):
+        ids = page.execute_cdp_cmd("DOM.querySelectorAll", {"nodeId": doc["root"]["nodeId"], "selector": selector})
+        for node_id in ids["nodeIds"]:
+            for f in page.execute_cdp_cmd("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]:
+                count, custom = fonts.get(f["familyName"], (0, True))
+                fonts[f["familyName"]] = (count + f["glyphCount"], custom and f["isCustomFont"])
+    print(f"status line fonts: {fonts}")
+    assert fonts and all(custom for _, custom in fonts.values()), f"a fallback font draws part of the status line: {fonts}"
 
 
 def test_no_request_leaves_the_server_and_no_console_error(page, server):  # noqa: F811

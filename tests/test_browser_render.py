@@ -113,6 +113,16 @@ def test_on_a_phone_wide_equations_scroll_in_their_own_box(views):
     assert wide_on_phone > 5, wide_on_phone
 
 
+def test_on_a_phone_no_math_is_cut_off(views):
+    """At 390 px no typeset formula (inline ones in theorem, proof and exercise boxes too) ends
+    beyond the visible area of the box around it, unless that box scrolls sideways."""
+    cut = {page: v["phone"]["cutMath"] for page, v in views.items() if v["phone"]["cutMath"]}
+    assert not cut, f"{sum(map(len, cut.values()))} formulas are cut off on a phone: {cut}"
+    # the check means something only if formulas overflow their boxes at all: some do and scroll
+    scrolling = sum(1 for v in views.values() for eq in v["phone"]["wideMath"] if eq["scrolls"])
+    assert scrolling > 5, scrolling
+
+
 def test_backslash_is_not_drawn_as_the_won_sign(browser, editions):  # noqa: F811
     httpd, base = _serve(editions["main"])
     try:

@@ -123,15 +123,6 @@ def test_no_pyplot_figures_are_left_open(small_results):
     assert plt.get_fignums() == before
 
 
-def test_explorer_gallery_and_files(tmp_path, no_font_logs):
-    gallery = explorer.explorer_gallery(("tanh", "ReLU"), ("kaiming_normal",), depth=3, width=32, batch_size=50)
-    assert list(gallery) == [("tanh", "히 초기화 (정규)"), ("relu", "히 초기화 (정규)")]
-    paths = explorer.save_gallery(gallery, tmp_path / "gallery")
-    assert len(set(paths.values())) == 2
-    for path in paths.values():
-        assert path.suffix == ".png" and path.read_bytes().startswith(PNG_MAGIC)
-
-
 def test_explorer_result_random_uses_sigma():
     res = explorer.explorer_result("linear", "random", depth=2, width=64, sigma=0.2, batch_size=50)
     assert res.init.kwargs["std"] == 0.2

@@ -1,4 +1,4 @@
-"""An interactive explorer for Jupyter, and a static gallery of its figures.
+"""An interactive explorer for Jupyter.
 
 :func:`explorer` returns an ipywidgets panel: choose the activation, the initializer, the depth,
 the width and (for plain random init) σ; the per-layer histograms and the standard deviation
@@ -7,17 +7,11 @@ against depth are recomputed and redrawn at every change. ipywidgets is imported
 
 A published page has no kernel; the book's pages carry their own explorer, which computes the
 same quantities in the browser (``_explorer/`` and ``_ext/explorer_page.py`` in the repository).
-:func:`explorer_gallery` draws chosen combinations once, as ordinary figures;
-:func:`save_gallery` writes them as PNG files.
-
-Both use :func:`explorer_figure`: activation and gradient histograms per layer on the left,
-standard deviation against depth (simulation and theory) on the right.
+:func:`explorer` draws with :func:`explorer_figure`: activation and gradient histograms per layer
+on the left, standard deviation against depth (simulation and theory) on the right.
 """
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 from .activations import ACTIVATION_NAMES, get_activation
 from .simulate import SimulationResult, simulate
@@ -27,12 +21,9 @@ __all__ = [
     "RANDOM",
     "DEFAULTS",
     "EXPLORER_INITS",
-    "GALLERY_INITS",
     "explorer_result",
     "explorer_figure",
     "explorer",
-    "explorer_gallery",
-    "save_gallery",
 ]
 
 RANDOM = "random"
@@ -49,14 +40,6 @@ EXPLORER_INITS = {
     "직교 초기화": "orthogonal",
 }
 """Dropdown of :func:`explorer`: Korean label → initializer name (or :data:`RANDOM`)."""
-
-GALLERY_INITS = (
-    InitSpec.fixed(0.01),
-    InitSpec.fixed(1.0),
-    InitSpec("xavier_normal"),
-    InitSpec("kaiming_normal"),
-)
-"""Default initializers of :func:`explorer_gallery`: small and large fixed σ, Xavier, He."""
 
 DEFAULTS = {"activation": "tanh", "init": "xavier_normal", "depth": 10, "width": 256, "sigma": 0.01,
             "batch_size": 500}
@@ -167,7 +150,7 @@ def explorer(
     -------
     ``ipywidgets.VBox``
         Display it as the last value of a cell. It needs a running kernel; the published site
-        has an explorer of its own, and :func:`explorer_gallery` draws static figures.
+        has an explorer of its own.
     """
     try:
         import ipywidgets as widgets
@@ -215,72 +198,3 @@ def explorer(
     controls = widgets.HBox([widgets.VBox([w_act, w_init]), widgets.VBox([w_depth, w_width, w_sigma]), status])
     return widgets.VBox([controls, out])
 
-
-def explorer_gallery(
-    activations=("tanh", "relu"),
-    inits=GALLERY_INITS,
-    *,
-    depth: int = 10,
-    width: int = 500,
-    batch_size: int = 1000,
-    rng=0,
-) -> dict:
-    """Precompute :func:`explorer_figure` for every (activation, initializer) pair.
-
-    For places where no kernel runs, e.g. a printed handout.
-
-    Parameters
-    ----------
-    activations : ``sequence`` of str, default ("tanh", "relu")
-    inits : ``sequence``, default ``:data:`GALLERY_INITS```
-        Initializers in any form :func:`weightinit.theory.as_init_spec` accepts.
-    depth, width, batch_size : int
-        Network size (defaults: DESIGN §5 R5, 10 layers of 500, 1000 samples).
-    rng : int, default ``0``
-        Every figure uses this seed, so they differ only by activation and initializer.
-
-    Returns
-    -------
-    dict
-        ``{(activation_name, init_label): Figure}``, activations in the outer order.
-    """
-    specs = [as_init_spec(i) for i in inits]
-    out = {}
-    for act in activations:
-        name = get_activation(act).name
-        for spec in specs:
-            result = simulate(width, depth, act, spec, batch_size=batch_size, rng=rng)
-            out[(name, spec.label)] = explorer_figure(result)
-    return out
-
-
-def _slug(text: str) -> str:
-    ascii_part = re.sub(r"[^0-9a-zA-Z.]+", "_", text).strip("_")
-    return ascii_part or "fig"
-
-
-def save_gallery(gallery: dict, directory, *, dpi: int = 100) -> dict:
-    """Write every figure of :func:`explorer_gallery` as a PNG file.
-
-    Parameters
-    ----------
-    gallery : dict
-        ``{(activation, label): Figure}``.
-    directory : str or ``pathlib.Path``
-        Created if missing.
-    dpi : int, default ``100``
-
-    Returns
-    -------
-    dict
-        ``{(activation, label): pathlib.Path}``; file names are ``explorer_<i>_<activation>.png``
-        with ``i`` the position in the gallery (labels are Korean, so they stay out of the name).
-    """
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for i, (key, fig) in enumerate(gallery.items()):
-        path = directory / f"explorer_{i:02d}_{_slug(key[0])}.png"
-        fig.savefig(path, dpi=dpi, format="png")
-        paths[key] = path
-    return paths

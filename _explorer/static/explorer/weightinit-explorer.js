@@ -35,6 +35,14 @@
     }
   }
 
+  // A generator driven to its end in one go (the page drives it in slices instead)
+  function run(gen) {
+    for (;;) {
+      const r = gen.next();
+      if (r.done) return r.value;
+    }
+  }
+
   // ------------------------------------------------------------------------------------------
   // Theory (weightinit.theory): the same quadrature rules, the same recursions
 
@@ -89,8 +97,10 @@
       return expectation((z) => { const d = act.d(z); return d * d; }, q);
     }
 
-    // propagate(): constant width n, input_dim = n, E[x^2] = m2In, unit output-gradient variance
-    function propagate(act, n, depth, weightVar, biasStd, m2In) {
+    // propagate(): constant width n, input_dim = n, E[x^2] = m2In, unit output-gradient variance.
+    // A generator that yields after each layer (an integral over up to ~16000 nodes at large q),
+    // so that the page can spread the work over several tasks; run() drives it to the end.
+    function* propagateSteps(act, n, depth, weightVar, biasStd, m2In) {
       const sb2 = biasStd * biasStd;
       const q = new Float64Array(depth), m2 = new Float64Array(depth);
       let prev = m2In;
@@ -98,6 +108,7 @@
         q[l] = weightVar * n * prev + sb2;
         m2[l] = secondMoment(act, q[l]);
         prev = m2[l];
+        yield;
       }
       const actStd = new Float64Array(depth), gradStd = new Float64Array(depth);
       let g = 1;
@@ -105,6 +116,7 @@
         const gz = g * derivativeSecondMoment(act, q[l]);
         gradStd[l] = Math.sqrt(gz);
         g = n * weightVar * gz;
+        yield;
       }
       for (let l = 0; l < depth; l++) {
         const mu = mean(act, q[l]);
@@ -113,7 +125,7 @@
       return { preactVar: q, actStd, gradStd };
     }
 
-    function fixedPoint(act, sw2, sb2) {
+    function* fixedPointSteps(act, sw2, sb2) {
       if (act.name === "linear" || act.rectifier) {
         const c = sw2 * secondMoment(act, 1);
         if (c < 1) return sb2 / (1 - c);
@@ -133,17 +145,20 @@
         const mid = 0.5 * (lo + hi);
         if (mid <= lo || mid >= hi) break;
         if (h(mid) > 0) lo = mid; else hi = mid;
+        yield;
       }
       return 0.5 * (lo + hi);
     }
 
-    function chi1(act, sw2, sb2) {
-      const q = fixedPoint(act, sw2, sb2);
+    function* chi1Steps(act, sw2, sb2) {
+      const q = yield* fixedPointSteps(act, sw2, sb2);
       if (act.name === "linear" || act.rectifier) return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, 1) };
       return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, q) };
     }
 
-    return { propagate, chi1, fixedPoint, secondMoment, derivativeSecondMoment };
+    return { propagateSteps, chi1Steps, secondMoment, derivativeSecondMoment,
+             propagate: (...args) => run(propagateSteps(...args)), chi1: (...args) => run(chi1Steps(...args)),
+             fixedPoint: (...args) => run(fixedPointSteps(...args)) };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -190,7 +205,52 @@
       spare = v * m;
       return u * m;
     }
-    return { uniform, normal };
+    // The same draws as uniform() and normal() in a loop with the generator's state in local
+    // variables (five times faster: a wide network needs millions of draws).
+    function fillUniform(out, from, to) {
+      let a0 = s0 | 0, a1 = s1 | 0, a2 = s2 | 0, a3 = s3 | 0; // int32 in registers
+      for (let i = from; i < to; i++) {
+        const r = Math.imul(((Math.imul(a1, 5) << 7) | (Math.imul(a1, 5) >>> 25)), 9) >>> 0;
+        const t = a1 << 9;
+        a2 ^= a0; a3 ^= a1; a1 ^= a2; a0 ^= a3; a2 ^= t;
+        a3 = (a3 << 11) | (a3 >>> 21);
+        out[i] = 2 * ((r + 0.5) / 4294967296) - 1;
+      }
+      s0 = a0; s1 = a1; s2 = a2; s3 = a3;
+    }
+    // normal() draws in order, keeping those within +-bound (Infinity: all)
+    function fillNormal(out, from, to, bound) {
+      let i = from;
+      if (spare === spare && i < to) {
+        const x = spare;
+        spare = NaN;
+        if (x >= -bound && x <= bound) out[i++] = x;
+      }
+      let a0 = s0 | 0, a1 = s1 | 0, a2 = s2 | 0, a3 = s3 | 0; // int32 in registers
+      while (i < to) {
+        let u, v, q;
+        do {
+          let r = Math.imul(((Math.imul(a1, 5) << 7) | (Math.imul(a1, 5) >>> 25)), 9) >>> 0;
+          let t = a1 << 9;
+          a2 ^= a0; a3 ^= a1; a1 ^= a2; a0 ^= a3; a2 ^= t;
+          a3 = (a3 << 11) | (a3 >>> 21);
+          u = 2 * ((r + 0.5) / 4294967296) - 1;
+          r = Math.imul(((Math.imul(a1, 5) << 7) | (Math.imul(a1, 5) >>> 25)), 9) >>> 0;
+          t = a1 << 9;
+          a2 ^= a0; a3 ^= a1; a1 ^= a2; a0 ^= a3; a2 ^= t;
+          a3 = (a3 << 11) | (a3 >>> 21);
+          v = 2 * ((r + 0.5) / 4294967296) - 1;
+          q = u * u + v * v;
+        } while (q >= 1 || q === 0);
+        const m = Math.sqrt((-2 * Math.log(q)) / q);
+        const x = u * m, y = v * m;
+        if (x >= -bound && x <= bound) out[i++] = x;
+        if (i < to) { if (y >= -bound && y <= bound) out[i++] = y; }
+        else spare = y;
+      }
+      s0 = a0; s1 = a1; s2 = a2; s3 = a3;
+    }
+    return { uniform, normal, fillUniform, fillNormal };
   }
 
   const PURPOSE = { normal: 0, uniform: 1, truncated_normal: 2, bias: 4, input: 5, output: 6, unpooled: 7 };
@@ -198,25 +258,49 @@
   // Base draws of a family: N(0, 1), U(-1, 1), or N(0, 1) cut at +-bound. The initializer's
   // scale multiplies them, so that moving sigma redraws nothing.
   function filler(family, bound) {
-    if (family === "uniform") return (r, out, from, to) => { for (let i = from; i < to; i++) out[i] = 2 * r.uniform() - 1; };
-    if (family === "truncated_normal") {
-      return (r, out, from, to) => {
-        for (let i = from; i < to; i++) {
-          let x;
-          do { x = r.normal(); } while (x < -bound || x > bound);
-          out[i] = x;
-        }
-      };
-    }
-    return (r, out, from, to) => { for (let i = from; i < to; i++) out[i] = r.normal(); };
+    if (family === "uniform") return (r, out, from, to) => r.fillUniform(out, from, to);
+    if (family === "truncated_normal") return (r, out, from, to) => r.fillNormal(out, from, to, bound);
+    return (r, out, from, to) => r.fillNormal(out, from, to, Infinity);
   }
 
   // One pool of independent base draws per (family, seed), grown on demand. Layer l of width n
   // takes the entries [l*s, (l+1)*s) with s the entries a layer needs, so that for any width
   // the layers are independent draws and the first layers stay the same when the depth changes.
-  // Past POOL_MAX entries (wide and deep networks) a layer is drawn from a stream of its own.
-  const POOL_MAX = 28e6;
+  // The page never simulates more than WORK_BUDGET / BATCH_MIN weights (see planFor), so a pool
+  // stays under POOL_MAX entries; past it (a direct call with a larger network) a layer is drawn
+  // from a stream of its own. One pool per family is kept (at most 3 x 18 MB).
+  const POOL_MAX = 4.5e6;
   const pools = new Map();
+  function poolFor(family, seed) {
+    const key = family + "|" + seed;
+    let pool = pools.get(key);
+    if (!pool) {
+      for (const k of [...pools.keys()]) if (k.startsWith(family + "|")) pools.delete(k);
+      pool = { r: stream(seed, PURPOSE[family], 0), data: new Float32Array(0), length: 0 };
+      pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  // Grow the pool to the entries layer `layer` needs, at most 2^18 draws between two yields
+  function* prefillSteps(family, bound, seed, layer, size) {
+    const end = (layer + 1) * size;
+    if (end > POOL_MAX) return;
+    const pool = poolFor(family, seed);
+    const fill = filler(family, bound);
+    if (end > pool.data.length) {
+      const grown = new Float32Array(Math.min(POOL_MAX, Math.max(end, 2 * pool.data.length, 65536)));
+      grown.set(pool.data.subarray(0, pool.length));
+      pool.data = grown;
+    }
+    while (pool.length < end) {
+      const to = Math.min(end, pool.length + 262144);
+      fill(pool.r, pool.data, pool.length, to);
+      pool.length = to;
+      yield;
+    }
+  }
+
   function baseDraws(family, bound, seed, layer, size) {
     const start = layer * size, end = start + size;
     const fill = filler(family, bound);
@@ -225,13 +309,7 @@
       fill(stream(seed, PURPOSE.unpooled + 8 * PURPOSE[family], layer), out, 0, size);
       return out;
     }
-    const key = family + "|" + seed;
-    let pool = pools.get(key);
-    if (!pool) {
-      pools.clear(); // one pool at a time: at most POOL_MAX floats are kept
-      pool = { r: stream(seed, PURPOSE[family], 0), data: new Float32Array(0), length: 0 };
-      pools.set(key, pool);
-    }
+    const pool = poolFor(family, seed);
     if (end > pool.length) {
       if (end > pool.data.length) {
         const grown = new Float32Array(Math.min(POOL_MAX, Math.max(end, 2 * pool.data.length, 65536)));
@@ -365,20 +443,12 @@
     }
   }
 
-  // out_b = scale * W^T g_b
-  function backwardLayer(layer, scale, g, out, batch, n) {
-    if (layer.family === "orthogonal") {
-      orthogonalRows(layer, scale, g, out, batch, n, null, true);
-      return;
-    }
-    denseTransposeProduct(layer.w, scale, g, out, batch, n);
-  }
-
-  // out_b = scale * M^T g_b: M is transposed into a scratch buffer (in tiles), so that the
-  // product is again of the dot-product form. (Adding rows of M into four rows of out at a
+  // M^T is written into a scratch buffer (in tiles), so that the backward product is again of
+  // the dot-product form of denseProduct. (Adding rows of M into four rows of the output at a
   // time looks cheaper but stores to rows 2-4 KiB apart, which the CPU serializes.)
   let scratch = new Float32Array(0);
-  function denseTransposeProduct(m, scale, g, out, batch, n) {
+  // M^T (n x n) in a scratch buffer, copied in tiles
+  function transposed(m, n) {
     if (scratch.length < n * n) scratch = new Float32Array(n * n);
     const t = scratch, T = 16;
     for (let j0 = 0; j0 < n; j0 += T) {
@@ -391,7 +461,7 @@
         }
       }
     }
-    denseProduct(t, scale, g, out, batch, n, null);
+    return t;
   }
 
   function meanStd(x) {
@@ -430,11 +500,45 @@
     return hit;
   }
 
+  // Dense layers' transposes (for the backward pass) per (family, width, seed, layer), within a
+  // budget; past it, those of other families, widths and seeds are dropped first.
+  const TRANSPOSE_BUDGET = 7e6; // 28 MB: two neighbouring widths of the largest network simulated
+  const transposes = new Map();
+  let transposedEntries = 0;
+  function transposedLayer(w, n, draws, layer) {
+    const prefix = draws + "|" + n + "|";
+    const key = prefix + layer;
+    let hit = transposes.get(key);
+    if (hit) return hit;
+    hit = Float32Array.from(transposed(w, n).subarray(0, n * n));
+    if (transposedEntries + hit.length > TRANSPOSE_BUDGET) {
+      for (const [k, val] of transposes) {
+        if (!k.startsWith(prefix)) { transposes.delete(k); transposedEntries -= val.length; }
+      }
+    }
+    if (transposedEntries + hit.length <= TRANSPOSE_BUDGET) {
+      transposes.set(key, hit);
+      transposedEntries += hit.length;
+    }
+    return hit;
+  }
+
   function entries(layer) {
     return layer.v.length;
   }
 
   const vectors = new Map();
+
+  // Forget every drawn weight, factor and transpose: the next update starts as after a change
+  // of initializer family, width or seed (the timing tests use it to repeat such an update).
+  function dropCaches() {
+    pools.clear();
+    cache.clear();
+    cachedEntries = 0;
+    transposes.clear();
+    transposedEntries = 0;
+    vectors.clear();
+  }
   function standardNormals(seed, purpose, index, count) {
     const key = seed + "|" + purpose + "|" + index + "|" + count;
     let x = vectors.get(key);
@@ -448,19 +552,31 @@
     return x;
   }
 
-  // simulate(): constant width n, standard-normal input of dimension n, unit output gradient
-  function simulate(s, initInfo, histLayers) {
+  // simulate(): constant width n, standard-normal input of dimension n, unit output gradient.
+  // s.simWidth is the width simulated (planFor: at most s.width); the weights' scale keeps
+  // sigma_w^2 = n Var(W) of the chosen width, the only thing the per-unit statistics depend on.
+  // A generator that yields after every slice of about 2^20 multiply-adds or 2^18 draws.
+  function* simulateSteps(s, initInfo, histLayers) {
     const act = activation(s.activation, s.slope);
-    const n = s.width, L = s.depth, B = s.batch;
+    const n = s.simWidth || s.width, L = s.depth, B = s.batch;
     const family = initInfo.distribution;
     let scale;
-    if (initInfo.fixed_std) scale = s.sigma;
+    if (initInfo.fixed_std) scale = s.sigma * Math.sqrt(s.width / n);
     else {
       const sd = Math.sqrt(initInfo.var_times_n / n);
       if (family === "uniform") scale = sd * Math.sqrt(3);
       else if (family === "truncated_normal") scale = sd / initInfo.truncated_std;
       else if (family === "orthogonal") scale = Math.sqrt(initInfo.var_times_n);
       else scale = sd;
+    }
+    const drawFamily = family === "orthogonal" ? "normal" : family;
+    const drawSize = family === "orthogonal" ? (n * (n + 1)) / 2 : n * n;
+    const rowsPerSlice = Math.max(4, 4 * Math.floor(262144 / (n * n)));
+    function* layerFor(l) {
+      yield* prefillSteps(drawFamily, initInfo.bound, s.seed, l, drawSize);
+      const layer = baseLayer(family, n, s.seed, l, initInfo.bound);
+      yield;
+      return layer;
     }
     const x = standardNormals(s.seed, PURPOSE.input, 0, B * n);
     const zs = [], as = [];
@@ -474,7 +590,12 @@
     for (let l = 0; l < L; l++) {
       const z = new Float64Array(B * n);
       const bias = s.biasStd > 0 ? standardNormals(s.seed, PURPOSE.bias, l, n).map((v) => v * s.biasStd) : null;
-      forwardLayer(baseLayer(family, n, s.seed, l, initInfo.bound), scale, a, z, B, n, bias);
+      const layer = yield* layerFor(l);
+      for (let b = 0; b < B; b += rowsPerSlice) {
+        const e = Math.min(B, b + rowsPerSlice);
+        forwardLayer(layer, scale, a.subarray(b * n, e * n), z.subarray(b * n, e * n), e - b, n, bias);
+        yield;
+      }
       const out = new Float64Array(B * n);
       for (let i = 0; i < out.length; i++) out[i] = act.f(z[i]);
       actStd[l] = meanStd(out)[1];
@@ -496,6 +617,7 @@
       zs.push(z);
       as.push(out);
       a = out;
+      yield;
     }
     let delta = standardNormals(s.seed, PURPOSE.output, 0, B * n);
     const g = new Float64Array(B * n);
@@ -508,11 +630,18 @@
       if (keep.has(l + 1)) hist.gradient[l + 1] = Float64Array.from(g);
       if (l > 0) {
         const prev = new Float64Array(B * n);
-        backwardLayer(baseLayer(family, n, s.seed, l, initInfo.bound), scale, g, prev, B, n);
+        const layer = yield* layerFor(l);
+        const t = family === "orthogonal" ? null : transposedLayer(layer.w, n, family + "|" + initInfo.bound + "|" + s.seed, l);
+        for (let b = 0; b < B; b += rowsPerSlice) {
+          const e = Math.min(B, b + rowsPerSlice);
+          if (t) denseProduct(t, scale, g.subarray(b * n, e * n), prev.subarray(b * n, e * n), e - b, n, null);
+          else orthogonalRows(layer, scale, g.subarray(b * n, e * n), prev.subarray(b * n, e * n), e - b, n, null, true);
+          yield;
+        }
         delta = prev;
       }
     }
-    return { actStd, gradStd, share: act.saturates || act.rectifier ? share : null, hist, m2In, batch: B };
+    return { actStd, gradStd, share: act.saturates || act.rectifier ? share : null, hist, m2In, batch: B, width: n };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -520,9 +649,18 @@
 
   const BATCH_MAX = 256, BATCH_MIN = 4, WORK_BUDGET = 1.6e7; // multiply-adds of one pass (forward or backward)
 
-  function batchFor(width, depth) {
-    const b = 4 * Math.floor(WORK_BUDGET / (4 * width * width * depth));
-    return Math.max(BATCH_MIN, Math.min(BATCH_MAX, b));
+  // The work of one update is bounded: one pass (forward or backward) costs batch x n^2 x depth
+  // multiply-adds, at most WORK_BUDGET. The batch shrinks first (down to BATCH_MIN inputs);
+  // past that (wide and deep networks, e.g. 1024 x 50 would need 2 x 2e8 multiply-adds and
+  // 5e7 random draws) a narrower network with the same sigma_w^2 = n Var(W) is simulated, and
+  // the page says so. The theory is always that of the chosen width.
+  function planFor(width, depth) {
+    let simWidth = width;
+    if (BATCH_MIN * width * width * depth > WORK_BUDGET) {
+      simWidth = Math.max(16, 16 * Math.floor(Math.sqrt(WORK_BUDGET / (BATCH_MIN * depth)) / 16));
+    }
+    const b = 4 * Math.floor(WORK_BUDGET / (4 * simWidth * simWidth * depth));
+    return { simWidth, batch: Math.max(BATCH_MIN, Math.min(BATCH_MAX, b)) };
   }
 
   function histLayersFor(depth) {
@@ -591,7 +729,7 @@
         biasStd: Number(el("bias").value),
         seed: Number(el("seed").value),
       };
-      s.batch = batchFor(s.width, s.depth);
+      Object.assign(s, planFor(s.width, s.depth));
       return s;
     }
 
@@ -601,11 +739,11 @@
       return info.fixed_std ? s.sigma * s.sigma : info.var_times_n / s.width;
     }
 
-    function computeTheory(s) {
+    function* theorySteps(s) {
       const act = activation(s.activation, s.slope);
       const wv = weightVar(s);
-      const prof = theory.propagate(act, s.width, s.depth, wv, s.biasStd, 1.0);
-      const mf = theory.chi1(act, s.width * wv, s.biasStd * s.biasStd);
+      const prof = yield* theory.propagateSteps(act, s.width, s.depth, wv, s.biasStd, 1.0);
+      const mf = yield* theory.chi1Steps(act, s.width * wv, s.biasStd * s.biasStd);
       return { actStd: Array.from(prof.actStd), gradStd: Array.from(prof.gradStd), preactVar: Array.from(prof.preactVar),
                sigmaW2: s.width * wv, qStar: mf.qStar, chi1: mf.chi1 };
     }
@@ -714,6 +852,15 @@
       return chi < 1 ? "질서 상태: 기울기가 층마다 줄어든다" : "혼돈 상태: 기울기가 층마다 커진다";
     }
 
+    // An update runs as a job in slices of at most SLICE_MS, each a task of its own, so that the
+    // page keeps answering input while it computes; a newer control change cancels the job.
+    const SLICE_MS = 12;
+    const channel = new MessageChannel();
+    const queued = [];
+    channel.port1.onmessage = () => { const f = queued.shift(); if (f) f(); };
+    function later(f) { queued.push(f); channel.port2.postMessage(0); }
+    let job = 0;
+
     let lastKey = "";
     function update(force) {
       const t0 = performance.now();
@@ -734,11 +881,26 @@
       root.querySelector("#wie-bias-out").textContent = String(s.biasStd);
       root.querySelector("#wie-seed-out").textContent = String(s.seed);
 
-      const th = computeTheory(s);
       const layers = histLayersFor(s.depth);
-      const sim = simulate(s, info, layers);
-      const t1 = performance.now();
+      const id = ++job;
+      const steps = (function* () {
+        const th = yield* theorySteps(s);
+        const sim = yield* simulateSteps(s, info, layers);
+        return [th, sim];
+      })();
+      const step = () => {
+        if (id !== job) return; // a newer change took over
+        const start = performance.now();
+        let r;
+        do r = steps.next(); while (!r.done && performance.now() - start < SLICE_MS);
+        state.longestSliceMs = Math.max(state.longestSliceMs, performance.now() - start);
+        if (r.done) draw(s, info, layers, r.value[0], r.value[1], t0, performance.now());
+        else later(step);
+      };
+      step();
+    }
 
+    function draw(s, info, layers, th, sim, t0, t1) {
       // table
       const act = activation(s.activation, s.slope);
       const shareName = act.saturates ? "포화 비율" : act.rectifier ? "죽은 노드 비율" : "";
@@ -780,16 +942,25 @@
       const chi = th.chi1;
       const q = th.qStar;
       const qText = Number.isNaN(q) ? "모든 q가 고정점" : fmt(q);
-      const heavy = s.batch < BATCH_MAX ? ` 계산량이 많은 설정이라 표본을 ${s.batch}개로 줄였다(최대 ${BATCH_MAX}개).` : "";
+      const narrow = s.simWidth < s.width;
+      // the particle after a number read aloud: 로 after 1, 2, 4, 5, 7, 8, 9; 으로 after 0, 3, 6
+      const ro = (v) => ("036".includes(String(v).slice(-1)) ? "으로" : "로");
+      const heavy = narrow
+        ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄이고 시뮬레이션 망의 폭도 ${s.simWidth}${ro(s.simWidth)} 줄였다` +
+          `(σ<sub>w</sub><sup>2</sup> = n·Var(W)는 그대로 두었고, 이론은 폭 ${s.width}의 값이다).`
+        : s.batch < BATCH_MAX ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄였다(최대 ${BATCH_MAX}개).` : "";
       const shareText = sim.share
         ? ` 마지막 층의 ${shareName}: ${(100 * sim.share[s.depth - 1]).toFixed(1)}%.` : "";
       const render = () => {
         const t2 = performance.now();
         state.last = { settings: s, theory: th, simulation: { actStd: Array.from(sim.actStd), gradStd: Array.from(sim.gradStd),
-                       share: sim.share ? Array.from(sim.share) : null, batch: s.batch }, computeMs: t1 - t0, totalMs: t2 - t0 };
-        status.textContent =
-          `평균장 이론: σ_w² = n·Var(W) = ${fmt(th.sigmaW2)}, q* = ${qText}, χ₁ = ${fmt(chi)}. ${phase(chi)}.` +
-          shareText + ` 입력 ${s.batch}개(표준정규분포, 차원 ${s.width})로 시뮬레이션했다.${heavy}` +
+                       share: sim.share ? Array.from(sim.share) : null, batch: s.batch, width: s.simWidth },
+                       computeMs: t1 - t0, totalMs: t2 - t0 };
+        // indices as sub- and superscript markup: the body font's own ², ₁ glyphs are tiny
+        status.innerHTML =
+          `평균장 이론: σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}, q<sup>*</sup> = ${qText}, ` +
+          `χ<sub>1</sub> = ${fmt(chi)}. ${phase(chi)}.` +
+          shareText + ` 입력 ${s.batch}개(표준정규분포, 차원 ${s.simWidth})로 시뮬레이션했다.${heavy}` +
           ` 갱신 ${Math.round(t2 - t0)} ms.`;
         state.updates++;
         root.dispatchEvent(new CustomEvent("wie:updated", { detail: state.last }));
@@ -798,9 +969,11 @@
       queueMicrotask(render);
     }
 
+    const computeTheory = (s) => run(theorySteps(s));
     const state = { updates: 0, last: null, update, settings, computeTheory,
-                    simulate: (s) => simulate(s, data.inits[s.init], histLayersFor(s.depth)),
-                    theory: computeTheory, batchFor, data };
+                    simulate: (s) => run(simulateSteps(Object.assign({}, planFor(s.width, s.depth), s), data.inits[s.init],
+                                                       histLayersFor(s.depth))),
+                    theory: computeTheory, planFor, dropCaches, data, longestSliceMs: 0 };
     window.weightinitExplorer = state;
 
     form.addEventListener("input", update);
