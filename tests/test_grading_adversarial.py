@@ -374,3 +374,67 @@ def test_two_copies_of_the_notebook_reject_only_that_student(course, tmp_path):
     assert proc.returncode == 1
     assert "과제 노트북이 여러 개입니다" in proc.stderr and "박지훈" in proc.stderr
     assert "1 graded, 0 failed, 1 malformed" in proc.stdout
+
+
+# --------------------------------------------------------------------------- the wire, driven directly
+
+SETUP = "import math\nimport numpy as np\n"
+LIMITS = {"cell_timeout": 10, "load_timeout": 10, "memory_bytes": 2 * 2**30, "cpu_seconds": 60, "processes": 8}
+
+
+def run_one_task(student_code: str, tests: list[str], api=("f",)) -> dict:
+    from coursework.runner import run_job
+
+    job = {"setup": SETUP, "api": list(api), "limits": LIMITS,
+           "tasks": {"task1": {"seed": 0, "cells": [{"name": "answer", "source": student_code}],
+                               "tests": [{"grade_id": f"t{i}", "points": 1, "source": src}
+                                         for i, src in enumerate(tests)]}}}
+    return run_job(job)["tasks"]["task1"]
+
+
+def test_stop_iteration_from_an_answer_cannot_end_a_check_early():
+    # map() and for-loops stop silently on StopIteration: re-raised as such in the test, it would
+    # turn `all(map(check, inputs))` into True without a single check (a builtin name or a class
+    # of the student's own that calls itself StopIteration)
+    check = "assert all(map(lambda x: abs(f(x) - x * x) < 1e-12, [1.0, 2.0, 3.0]))"
+    loop = "for _y in map(f, [1.0, 2.0]):\n    assert _y == 0.5\n_ran = True"
+    for code in ("def f(x):\n    raise StopIteration\n",
+                 "class StopIteration(Exception):\n    pass\ndef f(x):\n    raise StopIteration('x')\n",
+                 "def f(x):\n    raise StopAsyncIteration\n"):
+        result = run_one_task(code, [check, loop])
+        assert [t["passed"] for t in result["tests"]] == [False, False], (code, result)
+        assert all("RuntimeError" in t["error"] for t in result["tests"]), result
+    honest = run_one_task("def f(x):\n    return x * x\n", [check])
+    assert honest["tests"][0]["passed"], honest
+
+
+def test_a_forged_load_reply_puts_only_short_text_in_the_feedback():
+    # the answer's own error messages reach the student's feedback; a frame written straight to
+    # the protocol descriptor must not smuggle other data (or megabytes) into it
+    forged = """
+import json, os
+_frame = json.dumps({"ok": True, "errors": [{"nested": [1, 2]}, 7, None, "x" * 100000]}).encode()
+for _fd in range(3, 12):
+    try:
+        os.write(_fd, b"%08d" % len(_frame) + _frame)
+    except OSError:
+        pass
+def f(x):
+    return x
+"""
+    result = run_one_task(forged, ["assert f(2) == 2"])
+    assert result["cell_errors"], result  # the forged frame did arrive
+    assert all(isinstance(e, str) and len(e) <= 300 for e in result["cell_errors"]), result["cell_errors"]
+
+
+@pytest.mark.skipif(__import__("os").geteuid() != 0, reason="only grading as root gives each sandbox a user id of its own")
+def test_test_processes_running_at_once_never_share_a_sandbox_user_id():
+    from coursework.sandbox import sandbox_command
+
+    def uid(pid):
+        return next(a for a in sandbox_command(pid) if a.startswith("--reuid="))
+
+    # process ids are unique while the processes run; ids 100000 apart once shared a user id,
+    # and so one student's fork bomb counted against the other's process limit
+    assert uid(12345) != uid(112345)
+    assert len({uid(pid) for pid in (1, 99999, 100001, 4194303)}) == 4
