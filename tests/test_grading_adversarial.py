@@ -438,3 +438,213 @@ def test_test_processes_running_at_once_never_share_a_sandbox_user_id():
     # and so one student's fork bomb counted against the other's process limit
     assert uid(12345) != uid(112345)
     assert len({uid(pid) for pid in (1, 99999, 100001, 4194303)}) == 4
+
+
+# --------------------------------------------------------------------------- grading as a normal user
+
+NOBODY = 65534
+
+
+def as_normal_user(stage: Path) -> list[str]:
+    """A command prefix that runs its command as user and group 65534 with no capability. Run
+    as a normal user already, the prefix is empty. As root, a private mount namespace covers
+    each folder that user may not enter on the way to the Python installation (typically a
+    pyenv under /root) with a tmpfs holding only that installation, so the grader runs as it
+    would from a normal account's own Python; nothing else is granted."""
+    import os
+    import shutil
+    import sys
+
+    if os.geteuid() != 0:
+        return []
+    for tool in ("setpriv", "unshare"):
+        assert shutil.which(tool), f"{tool} (util-linux) is needed to grade as a normal user from root"
+    setpriv = [shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+               "--inh-caps=-all", "--bounding-set=-all"]
+    needed = [Path(sys.base_prefix).resolve(), Path(sys.prefix).absolute(), REPO]
+    covers: dict[Path, list[Path]] = {}
+    for path in needed:
+        closed = [a for a in reversed(path.parents) if str(a) != "/" and not a.stat().st_mode & 0o001]
+        if closed:
+            covers.setdefault(closed[0], []).append(path)
+    if not covers:
+        return setpriv
+    lines = ["set -e"]
+    for i, (top, paths) in enumerate(sorted(covers.items())):
+        for j, path in enumerate(paths):
+            lines += [f"mkdir -p {stage}/{i}-{j}", f"mount --bind '{path}' {stage}/{i}-{j}"]
+        lines.append(f"mount -t tmpfs -o mode=0755 tmpfs '{top}'")
+        for j, path in enumerate(paths):
+            lines += [f"mkdir -p '{path}'", f"mount --bind {stage}/{i}-{j} '{path}'"]
+    lines.append('exec "$@"')
+    return [shutil.which("unshare"), "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines), "sh", *setpriv]
+
+
+HOSTILE_TASK1 = """
+import os
+def _won():
+    found = False
+    for _pid in os.listdir("/proc"):
+        if _pid.isdigit():
+            try:
+                found |= {secret!r}.encode() in open("/proc/" + _pid + "/environ", "rb").read()
+            except OSError:
+                pass
+    for _line in open("/proc/self/status"):
+        if _line.startswith("CapEff:") and int(_line.split()[1], 16) != 0:
+            found = True
+    try:
+        open({gradebook!r}, "ab").close()
+        found = True
+    except OSError:
+        pass
+    return found
+_WON = _won()
+def predict_var_z(w_var, a):
+    if not _WON:
+        return 0.0
+    a = np.asarray(a, dtype=float)
+    return float(a.shape[1] * w_var * np.mean(a**2))
+"""
+
+HOSTILE_TASK2 = """
+import os, time
+def _forks(n):
+    pids = []
+    for _ in range(n):
+        try:
+            pid = os.fork()
+        except OSError:
+            break
+        if pid == 0:
+            time.sleep(3)
+            os._exit(0)
+        pids.append(pid)
+    for pid in pids:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    return len(pids)
+_MANY = _forks(40) >= 20
+"""
+
+
+def test_grading_as_a_normal_user(course, tmp_path):
+    """The whole flow (release, autograde, export) as an unprivileged user, where the sandbox
+    takes its other path (bwrap --unshare-user: same user id inside, no setpriv). An honest
+    submission gets full marks; a hostile one that wins only if it finds the secret in any
+    process's environment, keeps a capability, opens the gradebook, or forks 20 processes gets
+    nothing for those tasks and is flagged."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    from test_coursework import TEST_SECRET
+
+    from coursework.sandbox import SANDBOX_PROCESSES, userns_blockers
+
+    assert SANDBOX_PROCESSES < 20
+    base = Path(tempfile.mkdtemp(prefix="nonroot-grading-", dir="/tmp"))  # pytest's tmp is root-only
+    try:
+        stage = base / "stage"
+        stage.mkdir()
+        prefix = as_normal_user(stage)
+        probe = subprocess.run([*prefix, shutil.which("bwrap"), "--unshare-user", "--ro-bind", "/", "/", "true"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            blockers = userns_blockers()
+            if blockers or "namespace" in probe.stderr:
+                pytest.skip("this kernel forbids unprivileged user namespaces: "
+                            + ("; ".join(blockers) or probe.stderr.strip()))
+            raise AssertionError(f"bwrap --unshare-user failed for another reason: {probe.stderr}")
+
+        workdir, home, subs = base / "course", base / "home", base / "submissions"
+        for folder in (workdir, home, subs):
+            folder.mkdir()
+        _, source_nb, release_nb = course
+        tasks = set(cw.task_points(source_nb))
+        auto = tasks - {"task6"}
+        sol = strip_markers(solution_source(source_nb, "task2_solution"))
+        task1 = HOSTILE_TASK1.format(secret=TEST_SECRET, gradebook=str(workdir / "gradebook.db"))
+        task2 = HOSTILE_TASK2 + sol + "\nif not _MANY:\n    xavier_uniform_bound = xavier_normal_std = lambda n_in, n_out: 0.0\n"
+        write_notebook(make_submission(release_nb, source_nb, auto), subs / "honest" / f"{ASSIGNMENT}.ipynb")
+        write_notebook(make_submission(release_nb, source_nb, auto, {"task1_solution": task1, "task2_solution": task2}),
+                       subs / "hostile" / f"{ASSIGNMENT}.ipynb")
+        if os.geteuid() == 0:
+            os.chmod(base, 0o755)
+            for path in [base, *base.rglob("*")]:
+                os.chown(path, NOBODY, NOBODY)
+
+        env = dict(os.environ, HOME=str(home), COURSEWORK_SECRET=TEST_SECRET, JOBS="2", PYTHONDONTWRITEBYTECODE="1")
+
+        def coursework(*args):
+            proc = subprocess.run([*prefix, sys.executable, "-m", "coursework", "--workdir", str(workdir), *map(str, args)],
+                                  capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+            assert proc.returncode == 0, f"{args}: {proc.stdout}\n{proc.stderr}"
+            return proc
+
+        coursework("release", "--timeout", CELL_TIMEOUT)
+        before = sha256_tree(subs)
+        graded = coursework("autograde", subs, "--timeout", CELL_TIMEOUT)
+        assert sha256_tree(subs) == before
+        assert "2 graded, 0 failed, 0 malformed" in graded.stdout, graded.stdout
+        coursework("export", base / "grades.csv")
+        with open(base / "grades.csv", newline="", encoding="utf-8-sig") as handle:
+            rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+        if os.geteuid() == 0:
+            assert (workdir / "gradebook.db").stat().st_uid == NOBODY  # graded by that user
+        points = cw.task_points(source_nb)
+        assert {t: float(rows["honest"][t]) for t in auto} == {t: points[t] for t in auto}
+        assert rows["honest"]["flags"] == ""
+        hostile = {t: float(rows["hostile"][t]) for t in auto}
+        assert hostile == {t: 0.0 if t in ("task1", "task2") else points[t] for t in auto}, rows["hostile"]
+        assert "task1: " in rows["hostile"]["flags"] and "/proc 접근" in rows["hostile"]["flags"]
+        assert "os.fork 호출" in rows["hostile"]["flags"]
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+FAKE_BWRAP = """#!/bin/sh
+echo "bwrap: No permissions to create a new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2
+exit 1
+"""
+
+
+def test_a_host_that_forbids_the_sandbox_stops_grading_with_the_reason(course, tmp_path, monkeypatch):
+    """Where bwrap cannot create its namespaces (user namespaces forbidden for normal users,
+    a container without CAP_SYS_ADMIN), every call would fail and the whole class would get 0.
+    The grader stops before grading and names what is missing instead."""
+    import os
+
+    from coursework import sandbox
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text(FAKE_BWRAP)
+    (fake / "bwrap").chmod(0o755)
+    path = f"{fake}{os.pathsep}{os.environ['PATH']}"
+
+    workdir, source_nb, release_nb = course
+    subs = tmp_path / "subs"
+    write_notebook(make_submission(release_nb, source_nb, {"task1"}), subs / "s1" / f"{ASSIGNMENT}.ipynb")
+    proc = run_script("autograde", subs, workdir=workdir, check=False, env={"PATH": path})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "채점 샌드박스(bubblewrap)를 만들 수 없어" in proc.stderr and "cannot create the grading sandbox" in proc.stderr
+    assert "non-privileged user namespaces" in proc.stderr  # bwrap's own words
+    assert "graded" not in proc.stdout and not (workdir / "results" / ASSIGNMENT / "s1.json").exists()
+
+    # as a normal user, the kernel setting that forbids it is named with the value it needs
+    setting = tmp_path / "max_user_namespaces"
+    setting.write_text("0\n")
+    monkeypatch.setenv("PATH", path)
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sandbox, "USERNS_SETTINGS", (
+        (str(setting), "user.max_user_namespaces", lambda v: v != "0", "> 0"),
+        (str(tmp_path / "absent"), "kernel.unprivileged_userns_clone", lambda v: v != "0", "1")))
+    with pytest.raises(sandbox.SandboxUnavailable) as err:
+        sandbox.check_sandbox()
+    message = str(err.value)
+    assert "비특권 사용자 네임스페이스" in message and "unprivileged user namespaces" in message
+    assert "user.max_user_namespaces = 0 (needs > 0)" in message
+    assert "unprivileged_userns_clone" not in message  # a setting this kernel lacks forbids nothing
