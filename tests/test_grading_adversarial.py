@@ -279,6 +279,11 @@ def predict_var_z(w_var, a):
     return 1.0
 """}), set(), flag="os.write 호출")
 
+    # a written answer with terminal escape sequences: clear the screen, hide what follows,
+    # reverse the text direction, when printed raw by manual-review
+    add("terminal_escape", make_submission(release_nb, source_nb, tasks, {
+        "task6_derivation": "(가) 답\x1b[2J\x1b[8m 숨긴 글 \x1b[0m\u202e끝"}), auto)
+
     for student, (name, nb) in plans.items():
         write_notebook(nb, root / student / name)
     (root / "2024003" / "data.csv").write_text("a,b\n1,2\n", encoding="utf-8")
@@ -362,6 +367,13 @@ def test_colab_names_korean_ids_and_duplicates_are_reported_as_notes(batch):
     assert any("Copy of weight_init.ipynb" in n for n in notes)
     notes = json.loads((results / "split_and_copied.json").read_text(encoding="utf-8"))["notes"]
     assert any("task2_solution" in n and "task3_solution" in n for n in notes)
+
+
+def test_a_written_answer_cannot_drive_the_instructors_terminal(batch):
+    review = run_script("manual-review", "--student", "terminal_escape", workdir=batch["workdir"]).stdout
+    assert "(가) 답" in review and "숨긴 글" in review  # the answer is shown, all of it
+    assert "\x1b" not in review and "\u202e" not in review
+    assert "\\u001b[2J" in review and "\\u202e" in review  # as visible escapes
 
 
 def test_two_copies_of_the_notebook_reject_only_that_student(course, tmp_path):
