@@ -73,7 +73,7 @@ SERVER_FILES = ("student_server.py", "wire.py")
 SANDBOX_DIR = "/opt/grader"
 # processes and threads a sandbox may hold: answers need one, and since each process may use the
 # whole memory limit, a fork bomb that allocates in every child is bounded by this many times it
-SANDBOX_PROCESSES = 8
+SANDBOX_PROCESSES = 4
 SANDBOX_UID_BASE = 200000  # unprivileged ids without a name; one per running test process
 
 
