@@ -345,9 +345,9 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
 
 # --------------------------------------------------------------------------- collecting submissions
 
-NOTEBOOK_COPY = (
-    r"(?:copy of |사본 ?- ?)?{name}(?:의 사본| - 사본| copy)?(?: ?\(\d+\))?(?:의 사본| - 사본)?(?: ?\(\d+\))?"
-)
+# copies of copies too ("Copy of Copy of …", "…의 사본 (1)의 사본"), and a doubled extension
+# ("weight_init.ipynb.ipynb", what a system that hides extensions makes of a rename)
+NOTEBOOK_COPY = r"(?:copy of |사본 ?- ?)*{name}(?:의 사본| - 사본| copy| ?\(\d+\))*(?:\.ipynb)?"
 
 
 def notebook_candidates(folder: Path, assignment: str) -> tuple[Path | None, str | None]:

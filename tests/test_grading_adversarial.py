@@ -134,6 +134,8 @@ def batch(course, listener, tmp_path_factory):
     add("이서연", make_submission(release_nb, source_nb, {"task1", "task2", "task3"}), {"task1", "task2", "task3"},
         name=f"{ASSIGNMENT}의 사본.ipynb")
     add("2024003", make_submission(release_nb, source_nb, auto), auto, name=f"{ASSIGNMENT} (1).ipynb")
+    add("2024004", make_submission(release_nb, source_nb, auto), auto, name=f"Copy of Copy of {ASSIGNMENT}.ipynb")
+    add("정하늘", make_submission(release_nb, source_nb, auto), auto, name=f"{ASSIGNMENT}.ipynb.ipynb")
 
     warn = sol["task1_solution"].replace(
         '    a = np.asarray(a, dtype=float)',
@@ -332,7 +334,7 @@ def test_attacks_are_flagged_and_honest_work_is_not(batch):
     for student, reason in batch["flagged"].items():
         assert reason in rows[student]["flags"], (student, rows[student]["flags"])
         assert f"검토 필요: {student}" in batch["proc"].stdout
-    honest = ["split_and_copied", "reordered", "metadata", "김민준", "이서연", "2024003", "stderr_warning",
+    honest = ["split_and_copied", "reordered", "metadata", "김민준", "이서연", "2024003", "2024004", "정하늘", "stderr_warning",
               "magics", "loops", "scratch_cell"]
     assert {s: rows[s]["flags"] for s in honest} == {s: "" for s in honest}
 
@@ -365,6 +367,9 @@ def test_colab_names_korean_ids_and_duplicates_are_reported_as_notes(batch):
     results = batch["workdir"] / "results" / ASSIGNMENT
     notes = json.loads((results / "김민준.json").read_text(encoding="utf-8"))["notes"]
     assert any("Copy of weight_init.ipynb" in n for n in notes)
+    for student, name in (("2024004", "Copy of Copy of weight_init.ipynb"), ("정하늘", "weight_init.ipynb.ipynb")):
+        notes = json.loads((results / f"{student}.json").read_text(encoding="utf-8"))["notes"]
+        assert any(name in n for n in notes), (student, notes)
     notes = json.loads((results / "split_and_copied.json").read_text(encoding="utf-8"))["notes"]
     assert any("task2_solution" in n and "task3_solution" in n for n in notes)
 
