@@ -503,7 +503,7 @@ def cmd_autograde(args) -> int:
     assignment = Assignment(workdir, args.assignment)
     secret = load_secret(args.secret_file)
     try:
-        check_sandbox()  # a host that forbids the sandbox stops here, not with every test failed
+        check_sandbox(args.memory_mb * 2**20)  # a host that forbids the sandbox stops here, not with every test failed
     except SandboxUnavailable as err:
         raise CourseworkError(str(err)) from None
     gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)

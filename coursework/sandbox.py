@@ -187,25 +187,35 @@ def userns_blockers() -> list[str]:
     return found
 
 
-def check_sandbox(processes: int = SANDBOX_PROCESSES, timeout: float = 60.0) -> None:
-    """Start one empty sandbox exactly as grading does and raise :class:`SandboxUnavailable`,
-    naming what is missing, when it cannot start. Without this check a host that forbids the
-    sandbox would fail every test of every student, i.e. grade the whole class 0."""
+def check_sandbox(memory_bytes: int = 2 * 2**30, processes: int = SANDBOX_PROCESSES, timeout: float = 60.0) -> None:
+    """Start one empty sandbox exactly as grading does (memory limit included) and raise
+    :class:`SandboxUnavailable`, naming what is missing, when it cannot start. Without this check
+    a host that forbids the sandbox, or a memory limit too small for Python and NumPy, would fail
+    every test of every student, i.e. grade the whole class 0."""
     command = sandbox_command(os.getpid(), processes=processes)
     try:
         proc = subprocess.run(command, env=sandbox_launch_env(), stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout,
-                              preexec_fn=limit_resources(2 * 2**30, 60, processes))
+                              preexec_fn=limit_resources(memory_bytes, 60, processes))
     except subprocess.TimeoutExpired:
         raise SandboxUnavailable(f"채점 샌드박스가 {timeout:.0f} 초 안에 시작되지 않았습니다 "
                                  f"(the grading sandbox did not start within {timeout:.0f} s)") from None
     if proc.returncode == 0:
         return
     detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    if not (detail and detail[-1].startswith(("bwrap", "setpriv"))):
+        # bwrap and setpriv say what failed; silence means Python itself failed inside
+        raise SandboxUnavailable(
+            "채점 샌드박스는 만들어졌지만 그 안에서 Python 이 시작되지 못해 채점하지 않았습니다 "
+            f"(종료 코드 {proc.returncode}): 메모리 한도(--memory-mb {memory_bytes // 2**20})가 Python 과 NumPy 에 "
+            "너무 작거나, 샌드박스 안에서 Python 설치를 읽을 수 없습니다 / the grading sandbox started but Python "
+            f"failed inside it (exit {proc.returncode}), nothing was graded: the memory limit may be too small "
+            f"for Python and NumPy, or the Python installation ({Path(sys.executable).absolute()}) is not "
+            "readable inside it.")
     lines = [
         "채점 샌드박스(bubblewrap)를 만들 수 없어 채점하지 않았습니다 / "
         "cannot create the grading sandbox (bubblewrap), nothing was graded.",
-        (detail[-1] if detail else f"bwrap exit {proc.returncode}"),
+        detail[-1],
     ]
     if os.geteuid() == 0:
         lines.append("root 로 채점할 때 bwrap 은 namespace 를 만들 권한(CAP_SYS_ADMIN)이 필요합니다; 컨테이너라면 "

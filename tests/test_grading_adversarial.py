@@ -651,6 +651,12 @@ def test_a_host_that_forbids_the_sandbox_stops_grading_with_the_reason(course, t
     assert "non-privileged user namespaces" in proc.stderr  # bwrap's own words
     assert "graded" not in proc.stdout and not (workdir / "results" / ASSIGNMENT / "s1.json").exists()
 
+    # a memory limit too small for Python and NumPy would also fail every test: caught the same way
+    proc = run_script("autograde", subs, "--memory-mb", 48, workdir=workdir, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Python 이 시작되지 못해" in proc.stderr and "--memory-mb 48" in proc.stderr
+    assert "graded" not in proc.stdout and not (workdir / "results" / ASSIGNMENT / "s1.json").exists()
+
     # as a normal user, the kernel setting that forbids it is named with the value it needs
     setting = tmp_path / "max_user_namespaces"
     setting.write_text("0\n")
