@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .common import COURSE_ID, REPO, STATUS_FILE, STUDENT_ID, CourseworkError, require_release, task_of, task_sort_key
-from .sandbox import bwrap_path, nbgrader_env, SandboxUnavailable
+from .sandbox import SANDBOX_PROCESSES, SandboxUnavailable, check_sandbox, nbgrader_env
 
 SECRET_ENV = "COURSEWORK_SECRET"
 DEFAULT_SECRET_FILE = Path("~/.config/weightinit-coursework/secret")
@@ -345,9 +345,9 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
 
 # --------------------------------------------------------------------------- collecting submissions
 
-NOTEBOOK_COPY = (
-    r"(?:copy of |사본 ?- ?)?{name}(?:의 사본| - 사본| copy)?(?: ?\(\d+\))?(?:의 사본| - 사본)?(?: ?\(\d+\))?"
-)
+# copies of copies too ("Copy of Copy of …", "…의 사본 (1)의 사본"), and a doubled extension
+# ("weight_init.ipynb.ipynb", what a system that hides extensions makes of a rename)
+NOTEBOOK_COPY = r"(?:copy of |사본 ?- ?)*{name}(?:의 사본| - 사본| copy| ?\(\d+\))*(?:\.ipynb)?"
 
 
 def notebook_candidates(folder: Path, assignment: str) -> tuple[Path | None, str | None]:
@@ -421,6 +421,7 @@ def make_job(assignment: Assignment, parsed: dict, secret: bytes, limits: dict) 
 def run_runner(job: dict, limit: float, log_path: Path) -> tuple[dict | None, str]:
     """Run one submission's test process; its stdout is the result, nothing else is read."""
     env = nbgrader_env()
+    env.pop(SECRET_ENV, None)  # the job carries the derived seeds; the secret stays in this process
     env["PYTHONPATH"] = str(REPO)
     proc = subprocess.Popen([sys.executable, "-m", "coursework.runner"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env,
@@ -502,7 +503,7 @@ def cmd_autograde(args) -> int:
     assignment = Assignment(workdir, args.assignment)
     secret = load_secret(args.secret_file)
     try:
-        bwrap_path()
+        check_sandbox(args.memory_mb * 2**20)  # a host that forbids the sandbox stops here, not with every test failed
     except SandboxUnavailable as err:
         raise CourseworkError(str(err)) from None
     gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)
@@ -542,7 +543,8 @@ def cmd_autograde(args) -> int:
         parsed_by_student[student] = parsed
         jobs[student] = make_job(assignment, parsed, secret, {
             "cell_timeout": args.timeout, "load_timeout": args.timeout,
-            "memory_bytes": args.memory_mb * 2**20, "cpu_seconds": 10 * args.timeout + 60, "processes": 64,
+            "memory_bytes": args.memory_mb * 2**20, "cpu_seconds": 10 * args.timeout + 60,
+            "processes": SANDBOX_PROCESSES,
         })
     for student, reason in rejected.items():
         status[student] = "malformed: " + reason

@@ -9,6 +9,7 @@ README). A resubmission whose written answer changed is put back to "pending" by
 from __future__ import annotations
 
 import json
+import unicodedata
 import warnings
 from pathlib import Path
 
@@ -116,12 +117,26 @@ def _manual_of(gb, assignment: str, student: str, ids: list[str]) -> dict[str, d
     return out
 
 
+_BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+
+
+def terminal_safe(text: str) -> str:
+    """A student's text as it may be printed to the instructor's terminal: control characters
+    (escape sequences can hide, overwrite or recolour lines, or talk to the terminal itself)
+    and bidirectional overrides shown as visible escapes; newlines and tabs kept."""
+    return "".join(
+        c if c in "\n\t" or (unicodedata.category(c) != "Cc" and ord(c) not in _BIDI_CONTROLS)
+        else f"\\u{ord(c):04x}"
+        for c in text
+    )
+
+
 def cmd_manual_review(args) -> int:
     workdir: Path = args.workdir.resolve()
     items = pending(workdir, args.assignment, args.student)
     for item in items:
         print(f"=== {item['student']} {item['grade_id']} (최대 {item['max']:g}점) ===")
-        print(item["answer"] or "(빈 답)")
+        print(terminal_safe(item["answer"]) or "(빈 답)")
         print()
     print(f"채점을 기다리는 서술형 답 {len(items)}개. 점수 입력: "
           f"python -m coursework --assignment {args.assignment} manual-grade 학번 grade_id 점수 --comment \"의견\"")

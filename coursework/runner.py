@@ -29,7 +29,7 @@ import traceback
 import numpy as np
 
 from . import wire
-from .sandbox import limit_resources, sandbox_command
+from .sandbox import limit_resources, sandbox_command, sandbox_launch_env
 
 
 class SandboxTimeout(Exception):
@@ -49,7 +49,10 @@ class StudentProcess:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            sandbox_command(os.getpid()),
+            sandbox_command(os.getpid(), processes=self.limits["processes"]),
+            # bwrap stays the sandbox's process 1, and without a user id of its own (grading as a
+            # normal user) the student's code may read /proc/1/environ: give it nothing to read
+            env=sandbox_launch_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -114,14 +117,24 @@ class StudentProcess:
         if self.proc is not None and task in self.loaded:
             return self.loaded[task]
         reply = self.request({"op": "load", "task": task, "setup": setup, "cells": cells}, deadline)
-        self.loaded[task] = list(reply.get("errors", []))[:20]
+        errors = reply.get("errors")
+        # short strings only: the reply may be a frame the student's code wrote itself
+        self.loaded[task] = [e[:300] for e in errors if isinstance(e, str)][:20] if isinstance(errors, list) else []
         return self.loaded[task]
 
 
 def exception_class(names: list[str]) -> type[BaseException]:
+    """The builtin exception a student's error is raised as in the test. StopIteration and
+    StopAsyncIteration are never re-raised: inside ``map``, ``filter`` or a ``for`` loop over
+    them they end the iteration silently, so a test such as ``assert all(map(check, inputs))``
+    would pass without a single check. They become RuntimeError, as Python does for generators."""
     for name in names:
+        if not isinstance(name, str):
+            continue
         candidate = getattr(builtins, name, None)
         if isinstance(candidate, type) and issubclass(candidate, Exception):
+            if issubclass(candidate, (StopIteration, StopAsyncIteration)):
+                return RuntimeError
             return candidate
     return RuntimeError
 

@@ -106,6 +106,20 @@ def main() -> None:
             wire.send(proto_out, {"ok": False, "exc_type": "RuntimeError", "message": "unknown operation"})
 
 
+def _limit_processes() -> None:
+    """Cap the processes and threads of this sandbox (argument 1) before any student code runs.
+    Set here, inside the sandbox, because grading as a normal user puts the sandbox in a user
+    namespace of its own, whose processes the kernel counts apart from the grader's: a limit set
+    outside would count every process of the instructor's account (and of the other sandboxes)
+    instead, and none set at all left a fork bomb free to fill the machine's process table."""
+    if len(sys.argv) > 1:
+        import resource
+
+        limit = int(sys.argv[1])
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+
+
 if __name__ == "__main__":
+    _limit_processes()
     sys.setrecursionlimit(3000)
     main()
