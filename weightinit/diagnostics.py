@@ -142,7 +142,7 @@ class LayerReport:
             )
         for name, frac in zip(self.names, self.zero_frac):
             if frac > self.dead_fraction:
-                out.append(f"{name} 층의 출력 {frac:.0%}가 정확히 0이다 (죽은 노드가 많다).")
+                out.append(f"{name} 층의 출력 {frac:.0%}가 정확히 0이다 (죽은 렐루가 많다).")
         return out
 
     def table(self) -> str:

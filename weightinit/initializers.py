@@ -740,7 +740,9 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64
     shape : tuple of int
         Shape of the weight array, at least two dimensions; see ``layout``.
     gain : float, default ``1.0``
-        Positive factor on the standard deviation.
+        Positive factor on the standard deviation. Keep ``1.0`` for tanh in a deep plain
+        network (:math:`\chi_1 = 1` at equal widths); ``calculate_gain("tanh") = 5/3`` only
+        restores the forward variance and makes gradients grow slowly with depth.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
     rng : None, int or ``numpy.random.Generator``, default ``None``

@@ -136,7 +136,7 @@ class SimulationResult(LayerAxis):
         if self.saturated_frac is not None:
             extra = "포화 비율"
         elif self.dead_frac is not None:
-            extra = "죽은 노드"
+            extra = "죽은 렐루"
         lines = [head + (f" {extra:>8}" if extra else "")]
         for i in range(self.depth):
             row = (

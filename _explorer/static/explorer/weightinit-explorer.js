@@ -903,7 +903,7 @@
     function draw(s, info, layers, th, sim, t0, t1) {
       // table
       const act = activation(s.activation, s.slope);
-      const shareName = act.saturates ? "포화 비율" : act.rectifier ? "죽은 노드 비율" : "";
+      const shareName = act.saturates ? "포화 비율" : act.rectifier ? "죽은 렐루 비율" : "";
       shareHead.textContent = shareName;
       shareHead.hidden = !shareName;
       const rows = [];
