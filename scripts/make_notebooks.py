@@ -46,15 +46,16 @@ def chapter_sources() -> list[Path]:
 
 
 def colab_setup_cell() -> nbformat.NotebookNode:
-    """A first cell that installs weightinit when the notebook runs on Colab (and does nothing elsewhere)."""
+    """A first cell that installs weightinit, with what the notebooks import besides it (its
+    ``notebooks`` extra), when the notebook runs on Colab; elsewhere it does nothing."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     url = config["repository"]["url"].rstrip("/")
     source = (
-        "# Colab에서 열었을 때만 이 장이 쓰는 라이브러리 weightinit을 설치한다.\n"
+        "# Colab에서 열었을 때만 이 장이 쓰는 라이브러리 weightinit과 노트북에 필요한 패키지(myst-nb, ipywidgets)를 설치한다.\n"
         "import sys\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet "weightinit @ git+{url}"'
+        f'    %pip install --quiet "weightinit[notebooks] @ git+{url}"'
     )
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["colab-setup"]})
 

@@ -70,3 +70,48 @@ def test_a_drifted_printed_number_fails_nbval(tmp_path):
     result = _run_nbval(drifted)
     assert result.returncode != 0, "nbval passed a notebook whose printed number was changed"
     assert "1 failed" in result.stdout, result.stdout[-2000:]
+
+
+def _top_level_imports(notebook: nbformat.NotebookNode) -> set[str]:
+    """The top-level modules a notebook's code cells import (IPython magics turned into Python first)."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    modules = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(TransformerManager().transform_cell(cell.source))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_colab_setup_installs_everything_a_student_notebook_imports():
+    """On Colab only the first cell installs anything: every module a student notebook imports
+    must come from the standard library, the kernel (IPython), weightinit, or a distribution that
+    weightinit with the extras named in that cell depends on."""
+    import importlib.metadata
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    setup = make_notebooks.colab_setup_cell().source
+    spec = re.search(r'%pip install --quiet "(weightinit[^"@]*) @ git\+', setup)
+    assert spec, setup
+    extras = Requirement(spec.group(1)).extras
+    unknown = extras - set(project.get("optional-dependencies", {}))
+    assert not unknown, f"the Colab cell asks for extras weightinit does not define: {unknown}"
+    requirements = project["dependencies"] + [r for e in sorted(extras) for r in project["optional-dependencies"][e]]
+    installed = {Requirement(r).name.lower().replace("_", "-") for r in requirements}
+    provides = importlib.metadata.packages_distributions()
+    allowed = set(sys.stdlib_module_names) | {"IPython", "weightinit"}
+    allowed |= {m for m, dists in provides.items() if any(d.lower().replace("_", "-") in installed for d in dists)}
+    for path in sorted((ROOT / "notebooks" / "student").glob("*.ipynb")):
+        missing = _top_level_imports(nbformat.read(path, as_version=4)) - allowed
+        assert not missing, f"{path.name} imports {sorted(missing)}, which Colab would not have installed"
