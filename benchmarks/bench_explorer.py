@@ -14,18 +14,16 @@ width 256 x depth 50 (best); at most 1 s for any update at any setting.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from scripts import headless  # noqa: E402  (Debian's Chromium and the local server)
+
 SITE = ROOT / "_build" / "html"
 
 SETTINGS = [  # activation, init, width, depth
@@ -74,60 +72,40 @@ def _run() -> int:
     if not (SITE / "chapters" / "practice.html").is_file():
         print("build the site first: make book")
         return 1
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    if not (Path(chromium).exists() and Path(driver_path).exists()):
-        print("no Chromium here: apt-get install chromium chromium-driver")
+    if headless.missing():
+        print(f"no Chromium here: {headless.INSTALL_HINT}")
         return 1
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    handler = functools.partial(Quiet, directory=str(SITE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    profile = tempfile.mkdtemp(prefix="chromium-bench-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1280,1600", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
-    driver.set_script_timeout(120)
-    try:
-        driver.get(f"http://127.0.0.1:{httpd.server_address[1]}/chapters/practice.html")
-        driver.execute_async_script(
-            "const done = arguments[0]; const w = () => (window.weightinitExplorer && "
-            "window.weightinitExplorer.last) ? done(true) : setTimeout(w, 50); w();")
-        print(f"{'activation':<9} {'init':<16} {'width':>5} {'depth':>5} {'sim.':>5} {'batch':>5} "
-              f"{'first':>8} {'best':>8} {'median':>8}  (moves)")
-        for act, init, width, depth in SETTINGS:
-            for name, value in (("bias", 0), ("activation", act), ("init", init), ("depth", depth), ("width", width)):
-                driver.execute_async_script(SET, name, value)
-            moves = MOVES_256_50 if (width, depth) == (256, 50) and (act, init) == ("relu", "kaiming_normal") else \
-                [("bias", "0.1"), ("bias", "0")]
-            rounds = driver.execute_async_script(TIME_MOVES, moves, 2 + ROUNDS)
-            first = max(r["ms"] for r in rounds[0])
-            timed = [r for rnd in rounds[2:] for r in rnd]
-            if moves is MOVES_256_50:  # the slowest move decides: best and median per move, the worst of them
-                per_move = [sorted(rnd[i]["ms"] for rnd in rounds[2:]) for i in range(len(moves))]
-                best = max(ms[0] for ms in per_move)
-                median = max(statistics.median(ms) for ms in per_move)
-                label = "every control, slowest move"
-            else:
-                ms = [r["ms"] for r in timed]
-                best, median, label = min(ms), statistics.median(ms), "bias 0 <-> 0.1"
-            print(f"{act:<9} {init:<16} {width:>5} {depth:>5} {timed[0]['width']:>5} {timed[0]['batch']:>5} "
-                  f"{first:>6.0f}ms {best:>6.0f}ms {median:>6.0f}ms  ({label})", flush=True)
-    finally:
-        driver.quit()
-        httpd.shutdown()
-        shutil.rmtree(profile, ignore_errors=True)
+    with headless.chromium(timeout=120) as driver, headless.served(SITE) as base:
+        _measure(driver, base)
     print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (on {os.cpu_count()} cores)")
     return 0
+
+
+def _measure(driver, base: str) -> None:
+    driver.get(f"{base}/chapters/practice.html")
+    driver.execute_async_script(
+        "const done = arguments[0]; const w = () => (window.weightinitExplorer && "
+        "window.weightinitExplorer.last) ? done(true) : setTimeout(w, 50); w();")
+    print(f"{'activation':<9} {'init':<16} {'width':>5} {'depth':>5} {'sim.':>5} {'batch':>5} "
+          f"{'first':>8} {'best':>8} {'median':>8}  (moves)")
+    for act, init, width, depth in SETTINGS:
+        for name, value in (("bias", 0), ("activation", act), ("init", init), ("depth", depth), ("width", width)):
+            driver.execute_async_script(SET, name, value)
+        moves = MOVES_256_50 if (width, depth) == (256, 50) and (act, init) == ("relu", "kaiming_normal") else \
+            [("bias", "0.1"), ("bias", "0")]
+        rounds = driver.execute_async_script(TIME_MOVES, moves, 2 + ROUNDS)
+        first = max(r["ms"] for r in rounds[0])
+        timed = [r for rnd in rounds[2:] for r in rnd]
+        if moves is MOVES_256_50:  # the slowest move decides: best and median per move, the worst of them
+            per_move = [sorted(rnd[i]["ms"] for rnd in rounds[2:]) for i in range(len(moves))]
+            best = max(ms[0] for ms in per_move)
+            median = max(statistics.median(ms) for ms in per_move)
+            label = "every control, slowest move"
+        else:
+            ms = [r["ms"] for r in timed]
+            best, median, label = min(ms), statistics.median(ms), "bias 0 <-> 0.1"
+        print(f"{act:<9} {init:<16} {width:>5} {depth:>5} {timed[0]['width']:>5} {timed[0]['batch']:>5} "
+              f"{first:>6.0f}ms {best:>6.0f}ms {median:>6.0f}ms  ({label})", flush=True)
 
 
 if __name__ == "__main__":

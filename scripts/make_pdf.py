@@ -24,22 +24,17 @@ from __future__ import annotations
 
 import argparse
 import base64
-import functools
-import http.server
-import os
 import shutil
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 import yaml
 from pypdf import PdfWriter
 
+import headless  # scripts/headless.py: Debian's Chromium and the local server
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 BOOK_NAME = "book"
 PDF_DIR = "pdf"
 
@@ -92,48 +87,12 @@ def toc_docnames() -> list[str]:
     return names
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class Site:
-    """The built site served on 127.0.0.1 while the ``with`` block runs."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def __enter__(self) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(self.root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 def chromium():
-    """Headless Debian Chromium through Selenium; a clear error when it is not installed."""
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    if missing:
-        sys.exit(f"make_pdf: {', '.join(missing)} not found; install Debian's browser: "
-                 "apt-get install chromium chromium-driver fonts-nanum")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-pdf-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--window-size=1280,1600", f"--user-data-dir={profile}", "--lang=ko-KR"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(120)
-    driver.set_script_timeout(120)
-    return driver, profile
+    """Headless Debian Chromium (scripts/headless.py); a clear exit when it is not installed."""
+    if headless.missing():
+        sys.exit(f"make_pdf: {', '.join(headless.missing())} not found; install Debian's browser: "
+                 f"{headless.INSTALL_HINT}")
+    return headless.chromium(timeout=120)
 
 
 def print_page(driver, url: str) -> tuple[bytes, str]:
@@ -162,17 +121,12 @@ def make_pdfs(site: Path) -> list[Path]:
     out.mkdir()
     docs = toc_docnames()
     pages: list[tuple[Path, str]] = []
-    driver, profile = chromium()
-    try:
-        with Site(site) as base:
-            for doc in docs:
-                data, title = print_page(driver, f"{base}/{doc}.html")
-                path = out / f"{Path(doc).name}.pdf"
-                path.write_bytes(data)
-                pages.append((path, title))
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium() as driver, headless.served(site) as base:
+        for doc in docs:
+            data, title = print_page(driver, f"{base}/{doc}.html")
+            path = out / f"{Path(doc).name}.pdf"
+            path.write_bytes(data)
+            pages.append((path, title))
 
     book = PdfWriter()
     for path, title in pages:

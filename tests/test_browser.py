@@ -8,76 +8,43 @@ the reason) unless REQUIRE_BROWSER is set, as it is in CI.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
-import shutil
-import tempfile
-import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import quote, urldefrag, urlparse
 
 import pytest
 
 from conftest import ROOT, SITE, toc_docnames
+from scripts import headless
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = pytest.mark.browser
 
 
 def _require_browser():
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    missing = headless.missing()
     if missing:
-        reason = f"no Chromium here ({', '.join(missing)} missing): apt-get install chromium chromium-driver"
+        reason = f"no Chromium here ({', '.join(missing)} missing): {headless.INSTALL_HINT}"
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(reason + " (REQUIRE_BROWSER is set)")
         print(reason)
         pytest.skip(reason)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with headless.served(SITE) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
     _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-quic", "--no-first-run", "--window-size=1280,1600", f"--user-data-dir={profile}",
-                 "--lang=ko-KR"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with headless.chromium(logs=True) as driver:
+        yield driver
 
 
 def _load(driver, url: str) -> None:

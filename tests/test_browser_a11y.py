@@ -11,7 +11,6 @@ required even where axe rates them lower.
 from __future__ import annotations
 
 import collections
-from pathlib import Path
 
 import pytest
 

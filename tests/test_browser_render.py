@@ -16,31 +16,21 @@ Layout (code cells, equations, page width) can only be measured in a browser as 
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from browser_probe import PROBE, site_pages
 from conftest import ROOT, SITE
-from test_browser import _QuietHandler, _load, browser  # noqa: F401  (the browser fixture)
+from scripts.headless import start_server as _serve
+from test_browser import _load, browser  # noqa: F401  (the browser fixture)
 
 STUDENT = ROOT / "_build" / "student" / "_build" / "html"
 DESKTOP, PHONE = (1280, 800), (390, 844)
 KOREAN_FONT_LIMIT = 1_500_000  # bytes of Korean web font a first visit may download
 
 pytestmark = pytest.mark.browser
-
-
-def _serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 
 
 @pytest.fixture(scope="module")
