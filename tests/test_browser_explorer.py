@@ -240,6 +240,85 @@ def test_page_theory_matches_weightinit_on_a_grid(page):
     print(f"page theory vs weightinit: {checked} settings, worst relative difference {worst:.2e}")
 
 
+# The status line read back: sigma_w^2, sigma_b^2, q* and chi1 as the page prints them (4 digits)
+STATUS_NUMBERS = re.compile(r"σw2 = n·Var\(W\) = (\S+), σb2 = (\S+), q\* = (\S+), χ1 = (\S+?)\. ")
+SLIDER_WIDTHS = range(16, 1025, 16)
+
+
+def _shown(text):
+    return float(text.replace("∞", "inf"))
+
+
+def test_status_line_q_star_follows_the_controls_it_depends_on(page):
+    """tanh with orthogonal weights (gain 1): q* = 0 at sigma_b = 0 (weightinit.theory has no positive
+    root for sigma_w^2 <= 1) and 0.0778 after the bias control is moved to 0.1. Both readings must
+    come with the sigma_w^2 and sigma_b^2 they belong to, and every number on the line must be
+    weightinit's for the controls as they stand (width 784 included: there n Var(W) rounds to
+    1 - 1.1e-16 in weightinit and on the page alike)."""
+    from weightinit.initializers import init_variance
+    from weightinit.theory import fixed_point
+
+    seen = set()
+    for name, value in (("activation", "tanh"), ("init", "orthogonal"), ("bias", "0"), ("bias", "0.1"),
+                        ("bias", "0"), ("width", "784"), ("bias", "0.1"), ("bias", "0"), ("width", "256")):
+        _configure(page, **{name: value})
+        status, s = page.execute_script(
+            "return [document.querySelector('#weightinit-explorer .wie-status').textContent,"
+            " window.weightinitExplorer.last]")
+        controls = s["settings"]
+        found = STATUS_NUMBERS.search(status)
+        assert found, f"the status line does not state sigma_w^2, sigma_b^2, q* and chi1: {status}"
+        sw2 = controls["width"] * init_variance(controls["init"], (controls["width"], controls["width"]))
+        sb2 = controls["biasStd"] ** 2
+        assert s["theory"]["sigmaW2"] == sw2, (controls, s["theory"]["sigmaW2"], sw2)
+        ref = chi1("tanh", sw2, sb2)
+        assert ref.q_star == fixed_point("tanh", sw2, sb2)
+        assert s["theory"]["qStar"] == pytest.approx(ref.q_star, rel=1e-6, abs=1e-12), controls
+        assert s["theory"]["chi1"] == pytest.approx(ref.chi1, rel=1e-6), controls
+        shown = [_shown(v) for v in found.groups()]
+        for got, want in zip(shown, (sw2, sb2, ref.q_star, ref.chi1)):
+            assert got == pytest.approx(want, rel=1e-3, abs=1e-12), (status, controls)
+        seen.add((controls["biasStd"], round(ref.q_star, 4)))
+    assert {(0.0, 0.0), (0.1, 0.0778)} <= seen
+    _configure(page, bias="0")
+
+
+def test_page_theory_at_sigma_w2_near_one_for_every_width(page):
+    """Every initializer x tanh/sigmoid at every width of the slider, with and without bias, and
+    plain random init with n sigma^2 = 1 and just off it: the page's sigma_w^2 is weightinit's
+    n Var(W) to the last bit, its q* and chi1 are weightinit.theory's to 1e-6 relative."""
+    from weightinit.initializers import init_variance
+
+    settings, expected = [], []
+    for act in ("tanh", "sigmoid"):
+        for width in SLIDER_WIDTHS:
+            for bias in (0.0, 0.1):
+                base = {"activation": act, "slope": 0.2, "depth": 1, "width": width, "biasStd": bias, "seed": 0}
+                for init in EXPLORER_INITS.values():
+                    if init == RANDOM:
+                        for delta in (-1e-3, -1e-9, 0.0, 1e-9, 1e-6, 1e-3):
+                            sigma = math.sqrt((1.0 + delta) / width)
+                            settings.append(dict(base, init=init, sigma=sigma))
+                            expected.append(width * sigma**2)
+                    else:
+                        settings.append(dict(base, init=init, sigma=0.1))
+                        expected.append(width * init_variance(init, (width, width)))
+    got = page.execute_script(
+        "return arguments[0].map(s => { const t = window.weightinitExplorer.theory(s);"
+        " return [t.sigmaW2, t.qStar, t.chi1]; })", settings)
+    refs = {}
+    for s, sw2, (g_sw2, g_q, g_chi) in zip(settings, expected, got):
+        assert g_sw2 == sw2, s
+        key = (s["activation"], sw2, s["biasStd"] ** 2)
+        if key not in refs:
+            refs[key] = chi1(*key)
+        ref = refs[key]
+        assert g_q == pytest.approx(ref.q_star, rel=1e-6, abs=1e-12), (s, g_q, ref)
+        assert g_chi == pytest.approx(ref.chi1, rel=1e-6), (s, g_chi, ref)
+    assert len(settings) == 2 * 64 * 2 * (len(EXPLORER_INITS) - 1 + 6)
+    print(f"sigma_w^2 near 1: {len(settings)} settings, {len(refs)} distinct (activation, sigma_w^2, sigma_b^2)")
+
+
 # Move controls inside the page, one after another, and time each update there with
 # performance.now(): from just before the input event is dispatched until the explorer has
 # computed, written the table and drawn the plots (its 'wie:updated' event comes after uPlot's

@@ -745,7 +745,7 @@
       const prof = yield* theory.propagateSteps(act, s.width, s.depth, wv, s.biasStd, 1.0);
       const mf = yield* theory.chi1Steps(act, s.width * wv, s.biasStd * s.biasStd);
       return { actStd: Array.from(prof.actStd), gradStd: Array.from(prof.gradStd), preactVar: Array.from(prof.preactVar),
-               sigmaW2: s.width * wv, qStar: mf.qStar, chi1: mf.chi1 };
+               sigmaW2: s.width * wv, sigmaB2: s.biasStd * s.biasStd, qStar: mf.qStar, chi1: mf.chi1 };
     }
 
     function colors() {
@@ -956,9 +956,11 @@
         state.last = { settings: s, theory: th, simulation: { actStd: Array.from(sim.actStd), gradStd: Array.from(sim.gradStd),
                        share: sim.share ? Array.from(sim.share) : null, batch: s.batch, width: s.simWidth },
                        computeMs: t1 - t0, totalMs: t2 - t0 };
-        // indices as sub- and superscript markup: the body font's own ², ₁ glyphs are tiny
+        // indices as sub- and superscript markup: the body font's own ², ₁ glyphs are tiny.
+        // q* and chi1 depend on sigma_b^2 as much as on sigma_w^2, so both are stated.
         status.innerHTML =
-          `평균장 이론: σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}, q<sup>*</sup> = ${qText}, ` +
+          `평균장 이론: σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}, ` +
+          `σ<sub>b</sub><sup>2</sup> = ${fmt(th.sigmaB2)}, q<sup>*</sup> = ${qText}, ` +
           `χ<sub>1</sub> = ${fmt(chi)}. ${phase(chi)}.` +
           shareText + ` 입력 ${s.batch}개(표준정규분포, 차원 ${s.simWidth})로 시뮬레이션했다.${heavy}` +
           ` 갱신 ${Math.round(t2 - t0)} ms.`;
