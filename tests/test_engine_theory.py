@@ -231,6 +231,23 @@ def test_chi1_leaky_and_linear():
     assert math.isinf(theory.fixed_point("relu", 3.0, 0.1))
 
 
+def test_he_and_relu_are_critical_at_every_width():
+    """n·Var(W) for He is n·(2/n) in floating point, an ulp above 2 at some widths (784): the
+    mean-field answer must still be the critical one, not an exploding q* that flips with n."""
+    from weightinit.initializers import init_variance
+
+    off_by_rounding = 0
+    for n in range(1, 1025):
+        sw2 = n * init_variance("kaiming_normal", (n, n))
+        off_by_rounding += sw2 != 2.0
+        assert math.isnan(theory.fixed_point("relu", sw2)), (n, sw2)  # every q is a fixed point
+        assert math.isinf(theory.fixed_point("relu", sw2, 0.01)), (n, sw2)  # the bias adds up
+        leaky = n * init_variance("kaiming_normal", (n, n), a=0.2, nonlinearity="leaky_relu")
+        assert math.isnan(theory.fixed_point("leaky_relu", leaky, activation_kwargs={"negative_slope": 0.2})), n
+    assert off_by_rounding > 0  # the case this guards occurs
+    assert theory.fixed_point("relu", 2.0 * (1 - 1e-9)) == 0.0 and math.isinf(theory.fixed_point("relu", 2.0 * (1 + 1e-9)))
+
+
 @pytest.mark.parametrize("sw2", [0.5, 0.9, 1.0])
 def test_tanh_ordered_and_critical_without_bias(sw2):
     p = theory.chi1("tanh", sw2)

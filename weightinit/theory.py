@@ -538,6 +538,9 @@ class MeanFieldPoint:
     chi1: float
 
 
+_CRITICAL_RTOL = 1e-12  # see fixed_point: rounding of n·Var(W), not a modelling tolerance
+
+
 def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwargs=None) -> float:
     r"""Stable fixed point :math:`q^*` of :math:`q \mapsto \sigma_w^2 E[f(z)^2] + \sigma_b^2`.
 
@@ -555,10 +558,12 @@ def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activatio
     sb2 = _check_nonnegative(sigma_b2, "sigma_b2")
     if act.name == "linear" or act.is_rectifier:
         c = sw2 * float(activation_second_moment(act, 1.0))
+        # n·Var(W) computed as n·(2/n) can miss the critical value by an ulp (He's 2/n at n = 784
+        # gives 2.0000000000000004): a slope within rounding of 1 is the critical case itself
+        if abs(c - 1.0) <= _CRITICAL_RTOL:
+            return math.nan if sb2 == 0 else math.inf
         if c < 1:
             return sb2 / (1.0 - c)
-        if c == 1 and sb2 == 0:
-            return math.nan
         return math.inf
 
     def h(q):

@@ -128,8 +128,10 @@
     function* fixedPointSteps(act, sw2, sb2) {
       if (act.name === "linear" || act.rectifier) {
         const c = sw2 * secondMoment(act, 1);
+        // as weightinit.theory.fixed_point: a slope within rounding of 1 (n * (2/n) can miss 2
+        // by an ulp) is the critical case, where every q is a fixed point when sigma_b = 0
+        if (Math.abs(c - 1) <= 1e-12) return sb2 === 0 ? NaN : Infinity;
         if (c < 1) return sb2 / (1 - c);
-        if (c === 1 && sb2 === 0) return NaN;
         return Infinity;
       }
       const h = (q) => sw2 * secondMoment(act, q) + sb2 - q;
