@@ -77,8 +77,13 @@ student-book: book
 pdf: student-book
 	$(BIN)/python scripts/make_pdf.py _build/html _build/student/_build/html
 
+# The suite is mostly single-threaded work (Chromium pages, sandboxed kernels, nbval kernels):
+# one worker per core, each taking whole test files (module fixtures such as the browser's
+# audit of every page stay in one process). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
+
 test: book student-book pdf
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-lib: venv
 	$(BIN)/python -m pytest tests -k "not browser and not site"
