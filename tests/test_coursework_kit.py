@@ -339,7 +339,7 @@ def test_handout_explains_every_term_it_uses():
     defined = set(re.findall(r"^- \*\*(.+?)\*\*:", glossary, flags=re.M))
     used = set(re.findall(r"\*\*(.+?)\*\*", rules))
     assert used and used <= defined, f"terms used but not explained: {sorted(used - defined)}"
-    for rule in ("마감", "지각", "재제출", "미제출", ".ipynb", "Restart"):
+    for rule in ("마감", "지각", "재제출", "미제출", ".ipynb", "Restart", "import weightinit"):
         assert rule in rules
 
 
