@@ -18,11 +18,13 @@ array([0.1, 1. ])
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from scipy.special import erf as _erf
 
 __all__ = [
     "Activation",
@@ -33,6 +35,9 @@ __all__ = [
     "leaky_relu",
     "tanh",
     "sigmoid",
+    "gelu",
+    "gelu_tanh",
+    "silu",
 ]
 
 ACTIVATION_NAMES = ("linear", "relu", "leaky_relu", "tanh", "sigmoid")
@@ -148,6 +153,40 @@ def _sigmoid_grad(z):
     return s * (1.0 - s)
 
 
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(z):
+    # exact GELU z * Phi(z), Phi the standard normal CDF (PyTorch's default, approximate="none")
+    return 0.5 * z * (1.0 + _erf(z * _INV_SQRT2))
+
+
+def _gelu_grad(z):
+    return 0.5 * (1.0 + _erf(z * _INV_SQRT2)) + z * _INV_SQRT2PI * np.exp(-0.5 * z * z)
+
+
+def _gelu_tanh(z):
+    # PyTorch's approximate="tanh" (and GPT-2's gelu_new): 0.5 z (1 + tanh(sqrt(2/pi)(z + 0.044715 z^3)))
+    t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
+    return 0.5 * z * (1.0 + t)
+
+
+def _gelu_tanh_grad(z):
+    t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z * z)
+
+
+def _silu(z):
+    return z * _sigmoid(z)
+
+
+def _silu_grad(z):
+    s = _sigmoid(z)
+    return s * (1.0 + z * (1.0 - s))
+
+
 linear = Activation("linear", "선형", _linear, _linear_grad)
 """Identity f(z) = z, f'(z) = 1."""
 
@@ -159,6 +198,16 @@ tanh = Activation("tanh", "tanh", np.tanh, _tanh_grad)
 
 sigmoid = Activation("sigmoid", "시그모이드", _sigmoid, _sigmoid_grad)
 """Logistic sigmoid f(z) = 1 / (1 + exp(-z)); f'(z) = f(z)(1 - f(z))."""
+
+
+gelu = Activation("gelu", "GELU", _gelu, _gelu_grad)
+"""Gaussian error linear unit f(z) = z Phi(z) (exact, with erf), as PyTorch's ``nn.GELU()``."""
+
+gelu_tanh = Activation("gelu_tanh", "GELU (tanh 근사)", _gelu_tanh, _gelu_tanh_grad)
+"""GELU's tanh approximation, as PyTorch's ``nn.GELU(approximate="tanh")``."""
+
+silu = Activation("silu", "SiLU", _silu, _silu_grad)
+"""Sigmoid linear unit (swish) f(z) = z sigmoid(z), as PyTorch's ``nn.SiLU()``."""
 
 
 def leaky_relu(negative_slope: float = 0.01) -> Activation:
@@ -217,7 +266,8 @@ def get_activation(activation, **kwargs) -> Activation:
         if unknown:
             raise ValueError(f"leaky_relu takes only negative_slope; got {sorted(unknown)}")
         return leaky_relu(**kwargs)
-    table = {"linear": linear, "relu": relu, "tanh": tanh, "sigmoid": sigmoid}
+    table = {"linear": linear, "relu": relu, "tanh": tanh, "sigmoid": sigmoid,
+             "gelu": gelu, "gelu_tanh": gelu_tanh, "silu": silu}
     if key not in table:
         raise ValueError(
             f"unknown activation {activation!r}; valid names are: {', '.join(ACTIVATION_NAMES)}"

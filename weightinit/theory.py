@@ -273,7 +273,9 @@ def activation_mean(activation, q) -> np.ndarray:
         return np.zeros_like(q)
     if act.name == "sigmoid":
         return np.full_like(q, 0.5)
-    return (1.0 - act.negative_slope) * np.sqrt(q / (2.0 * math.pi))
+    if act.is_rectifier:
+        return (1.0 - act.negative_slope) * np.sqrt(q / (2.0 * math.pi))
+    return gaussian_expectation(act, q)
 
 
 def activation_second_moment(activation, q) -> np.ndarray:
