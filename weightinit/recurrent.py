@@ -48,13 +48,13 @@ __all__ = [
 ]
 
 CELLS = ("rnn", "lstm")
-"""Cell types of :func:`init_rnn`: a vanilla (Elman) RNN or an LSTM."""
+"""Cell types of :func:`init_rnn`, a vanilla (Elman) RNN or an LSTM."""
 
 SCHEMES = ("pytorch", "keras", "flax", "irnn", "orthogonal", "gaussian")
 """Initialization schemes of :func:`init_rnn`."""
 
 GATES = ("i", "f", "g", "o")
-"""LSTM gate order of PyTorch and Keras: input, forget, cell candidate, output."""
+"""Gate order of the LSTM in PyTorch and in Keras (input, forget, cell candidate, output)."""
 
 
 def _check_size(value, name: str) -> int:
