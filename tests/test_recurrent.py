@@ -36,6 +36,7 @@ def test_rnn_gradient_matches_finite_differences(activation):
     assert np.allclose(res.grad_h0, fd, atol=1e-8)
     assert np.allclose(res.grad_norm[0], np.linalg.norm(fd, axis=1), atol=1e-8)
     assert np.allclose(res.grad_norm[-1], 1.0)
+    assert np.array_equal(res.u, u)
 
 
 @pytest.mark.parametrize("readout", ["c", "h"])

@@ -246,6 +246,8 @@ class BPTTResult:
         LSTM only: cell states :math:`c_0, \\dots, c_T`.
     forget : ``numpy.ndarray`` or None, shape ``(T, batch, hidden)``
         LSTM only: forget-gate values :math:`f_1, \\dots, f_T`.
+    u : ``numpy.ndarray`` or None, shape ``(batch, hidden)``
+        The unit vectors :math:`u` of the loss :math:`L = \\langle u, \\cdot\\rangle` read at step ``T``.
     """
 
     grad_norm: np.ndarray
@@ -255,6 +257,7 @@ class BPTTResult:
     grad_c0: np.ndarray | None = None
     c: np.ndarray | None = None
     forget: np.ndarray | None = None
+    u: np.ndarray | None = None
 
     def mean_grad_norm(self, which: str = "h") -> np.ndarray:
         """Mean over the batch of the gradient norm at each step ``t = 0..T`` (``which``: ``"h"`` or ``"c"``)."""
@@ -351,13 +354,14 @@ def rnn_bptt(params, x, *, activation="tanh", h0=None, rng=None) -> BPTTResult:
     for t in range(steps):
         z[t] = drive[t] + h[t] @ w_hh.T
         h[t + 1] = act(z[t])
-    grad = _readout(as_generator(rng), batch, hidden)
+    u = _readout(as_generator(rng), batch, hidden)
+    grad = u
     norms = np.empty((steps + 1, batch))
     norms[steps] = np.linalg.norm(grad, axis=1)
     for t in range(steps - 1, -1, -1):
         grad = (act.derivative(z[t]) * grad) @ w_hh
         norms[t] = np.linalg.norm(grad, axis=1)
-    return BPTTResult(grad_norm=norms, grad_h0=grad, h=h)
+    return BPTTResult(grad_norm=norms, grad_h0=grad, h=h, u=u)
 
 
 def _sigmoid(z):
@@ -435,7 +439,7 @@ def lstm_bptt(params, x, *, h0=None, c0=None, readout="c", rng=None) -> BPTTResu
         dh = da @ w_hh
     h_norm[0], c_norm[0] = np.linalg.norm(dh, axis=1), np.linalg.norm(dc, axis=1)
     return BPTTResult(grad_norm=h_norm, grad_h0=dh, h=h, cell_grad_norm=c_norm, grad_c0=dc, c=c,
-                      forget=gates[:, :, H:2 * H].copy())
+                      forget=gates[:, :, H:2 * H].copy(), u=u)
 
 
 def _check_square(w, name="w") -> np.ndarray:
