@@ -14,6 +14,7 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 """
 
 from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train
+from . import recurrent
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -44,3 +45,4 @@ __version__ = "0.1.0"
 
 __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
+__all__ += ["recurrent"]

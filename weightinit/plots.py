@@ -23,6 +23,7 @@ __all__ = [
     "plot_grad_norms",
     "enable_notebook_display",
     "QUANTITY_LABELS",
+    "plot_through_time",
 ]
 
 QUANTITY_LABELS = {
@@ -506,6 +507,45 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
     ax.set_xlabel("층")
     ax.set_ylabel("가중치 기울기의 노름")
     ax.legend(fontsize=8)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_through_time(panels, *, ylabel: str = "기울기의 노름", title: str | None = None):
+    """Gradient norm against the number of steps travelled back in time, one panel per group.
+
+    Parameters
+    ----------
+    panels : dict ``{panel title: {label: values}}``
+        ``values`` is an array of shape ``(T + 1,)`` indexed by time step ``t = 0..T`` (for
+        example :meth:`weightinit.recurrent.BPTTResult.mean_grad_norm`); it is drawn against
+        ``T - t``, the number of steps back from the read-out at ``t = T``.
+    ylabel : str
+        Label of the (logarithmic) y axis.
+    title : str, optional
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty dict {panel title: {label: values}}")
+    fig, axes = _new_figure(1, len(panels), figsize=(4.2 * len(panels), 3.6), sharey=True)
+    for ax, (panel, curves) in zip(axes[0], panels.items()):
+        if not isinstance(curves, Mapping) or not curves:
+            raise ValueError(f"panel {panel!r} must map labels to arrays of gradient norms")
+        for i, (label, values) in enumerate(curves.items()):
+            v = np.asarray(values, dtype=float)
+            if v.ndim != 1 or v.size < 2:
+                raise ValueError(f"{label!r}: values must be a 1-D array over t = 0..T; got shape {v.shape}")
+            back = np.arange(v.size)[::-1]  # T - t
+            ax.plot(back, np.clip(v, 1e-300, None), color=f"C{i % 10}", label=label)
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel("거슬러 올라간 시간 단계 수")
+        ax.legend(fontsize=7)
+    _log_y(axes[0, 0])
+    axes[0, 0].set_ylabel(ylabel)
     if title is not None:
         fig.suptitle(title, fontsize=11)
     return fig
