@@ -291,3 +291,36 @@ def test_relative_update_with_adam_is_lr_over_std():
         np.testing.assert_allclose(r, lr / sample_std, rtol=1e-2)
         assert np.all(r <= lr / sample_std * (1 + 1e-6))
         np.testing.assert_allclose(r, lr / std, rtol=0.1)
+
+
+# ---------------------------------------------------------------- figure
+
+
+def test_lr_sweep_figure_is_korean_png_and_marks_the_best(caplog):
+    import io
+    import logging
+
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from weightinit import plots
+
+    X, y = teacher_task(128, 6, 3, rng=0)
+    lrs = 2.0 ** np.arange(-8, -3)
+    sweeps = [lr_sweep(X, y, [8, 16], lrs, parametrization=p, steps=5, batch_size=16, base_width=8, rng=0)
+              for p in ("sp", "mup")]
+    with caplog.at_level(logging.WARNING, logger="matplotlib"):
+        fig = plots.plot_lr_sweep(sweeps)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+    assert not [r for r in caplog.records if r.name.startswith("matplotlib")], caplog.text
+    assert isinstance(fig, Figure) and buf.getvalue().startswith(b"\x89PNG")
+    text = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    for label in ("학습률", "손실", "폭 8", "폭 16", "표준 매개변수화", "μP", "$2^{-8}$"):
+        assert label in text, label
+    # the big marker of each width sits on that width's best rate
+    ax = fig.axes[0]
+    markers = [line for line in ax.get_lines() if line.get_marker() == "o"]
+    assert [m.get_xdata()[0] for m in markers] == list(sweeps[0].best_lr)
+    with pytest.raises(ValueError, match="title"):
+        plots.plot_lr_sweep(sweeps, titles=["하나"])
