@@ -449,7 +449,7 @@ def train_mlp(
     form: str = "multiplier",
     init_scale: float = 1.0,
     diverge_at: float = 1e3,
-    dtype=np.float32,
+    dtype=np.float64,
     rng=None,
 ) -> TrainRun:
     """Train the MLP of :func:`init_mlp` at one width, for one or several learning rates.
@@ -475,7 +475,9 @@ def train_mlp(
         Adam's constants (PyTorch defaults).
     diverge_at : float, default ``1e3``
         A run whose mini-batch loss exceeds this (or is not finite) is frozen and marked diverged.
-    dtype : numpy.float32 (default) or numpy.float64
+    dtype : numpy.float64 (default) or numpy.float32
+        float32 halves the time; its results depend more on the BLAS library's summation order
+        (and NumPy draws float32 normals with another algorithm, so the weights differ too).
     rng : None, int or ``numpy.random.Generator``
         One seed is drawn from it; the weights come from ``[seed, 0]`` and the mini-batches from
         ``[seed, 1]``, so runs at different widths or under another parametrization with the same
