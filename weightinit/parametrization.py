@@ -124,6 +124,16 @@ def parametrization_table(name: str = "mup", optimizer: str = "sgd", *, form: st
 def scaling_label(exponent: int, symbol: str = "s") -> str:
     """A power of the width ratio as text: ``1``, ``s``, ``1/s``, ``s²``, ``1/s²``.
 
+    Parameters
+    ----------
+    exponent : int
+        The power, e.g. an entry of :func:`parametrization_table`.
+    symbol : str, default ``"s"``
+
+    Returns
+    -------
+    str
+
     >>> [scaling_label(e) for e in (-2, -1, 0, 1)]
     ['1/s²', '1/s', '1', 's']
     """
