@@ -41,8 +41,11 @@ from .initializers import (
 from .style import use_korean_style
 from .threads import blas_threads, limit_blas_threads
 
+from . import parametrization  # noqa: E402  (width scaling: SP and μP)
+
 __version__ = "0.1.0"
 
 __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
 __all__ += ["recurrent"]
+__all__ += ["parametrization"]

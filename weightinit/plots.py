@@ -21,6 +21,7 @@ __all__ = [
     "plot_std_vs_depth",
     "plot_loss_curves",
     "plot_grad_norms",
+    "plot_lr_sweep",
     "enable_notebook_display",
     "QUANTITY_LABELS",
     "plot_through_time",
@@ -548,4 +549,57 @@ def plot_through_time(panels, *, ylabel: str = "기울기의 노름", title: str
     axes[0, 0].set_ylabel(ylabel)
     if title is not None:
         fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _log2_ticks(ax, exponents) -> None:
+    """Label a log2 x axis as ``2^k`` in mathtext (the Korean font has no U+2212 minus)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([2.0**e for e in exponents])
+    ax.set_xticklabels([f"$2^{{{int(e)}}}$" for e in exponents])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_lr_sweep(sweeps, *, titles: Sequence[str] | None = None, figsize=None):
+    """Final loss against learning rate, one line per width, one panel per sweep.
+
+    Parameters
+    ----------
+    sweeps : LRSweep or sequence of LRSweep
+        From :func:`weightinit.parametrization.lr_sweep`; the best rate of each width is marked
+        with a filled circle, diverged runs are left out of the line.
+    titles : sequence of str, optional
+        Panel titles; by default "표준 매개변수화 (SP)" / "μP" and the optimizer.
+    figsize : tuple
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+    """
+    sweeps = list(sweeps) if isinstance(sweeps, (list, tuple)) else [sweeps]
+    if not sweeps:
+        raise ValueError("sweeps is empty")
+    names = {"sp": "표준 매개변수화 (SP)", "mup": "μP"}
+    if titles is None:
+        titles = [f"{names.get(sw.name, sw.name)}, {sw.optimizer.upper() if sw.optimizer == 'sgd' else 'Adam'}"
+                  for sw in sweeps]
+    if len(titles) != len(sweeps):
+        raise ValueError(f"need one title per sweep: {len(sweeps)} sweeps, {len(titles)} titles")
+    ncols = len(sweeps)
+    fig, axes = _new_figure(1, ncols, figsize=figsize or (4.4 * ncols + 0.6, 3.6), sharey=True)
+    for ax, sw, title in zip(axes[0], sweeps, titles):
+        best = sw.best_index
+        for i, width in enumerate(sw.widths):
+            colour = f"C{i % 10}"
+            ax.plot(sw.lrs, sw.loss[i], "-", marker=".", color=colour, lw=1.4, label=f"폭 {width}")
+            ax.plot(sw.lrs[best[i]], sw.loss[i, best[i]], "o", ms=8, color=colour, mec="black", mew=0.8)
+        exps = np.round(np.log2(sw.lrs)).astype(int)
+        _log2_ticks(ax, exps[:: max(1, len(exps) // 7)])
+        _log_y(ax)
+        ax.set_xlabel("학습률")
+        ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel("학습이 끝난 뒤의 손실")
+    axes[0, -1].legend(fontsize=8)
     return fig
