@@ -21,6 +21,7 @@ __all__ = [
     "plot_std_vs_depth",
     "plot_loss_curves",
     "plot_grad_norms",
+    "plot_attention_scaling",
     "enable_notebook_display",
     "QUANTITY_LABELS",
 ]
@@ -506,6 +507,52 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
     ax.set_xlabel("층")
     ax.set_ylabel("가중치 기울기의 노름")
     ax.legend(fontsize=8)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+_SCALE_LABELS = {"none": "나누지 않음", "sqrt": r"$1/\sqrt{d_k}$", "inverse": r"$1/d_k$"}
+
+
+def plot_attention_scaling(stats, *, title: str | None = None):
+    """Softmax concentration and Jacobian norm against ``d_k``, one line per score scale.
+
+    Parameters
+    ----------
+    stats : list of :class:`weightinit.transformer.AttentionStats`
+        Any mix of ``d_k`` and ``scale``; points with the same ``scale`` are joined.
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+        Left: mean largest attention weight (dotted: ``1/n_keys``, uniform attention). Right: mean
+        Frobenius norm of the softmax Jacobian (dotted: its value for uniform attention).
+    """
+    items = list(stats)
+    if not items or not all(hasattr(s, "jacobian_norm") and hasattr(s, "d_k") for s in items):
+        raise TypeError("stats must be a non-empty list of AttentionStats (from attention_statistics)")
+    fig, axes = _new_figure(1, 2, figsize=(9.2, 3.6))
+    groups: dict = {}
+    for s in items:
+        groups.setdefault(str(s.scale), []).append(s)
+    for k, (scale, group) in enumerate(groups.items()):
+        group = sorted(group, key=lambda s: s.d_k)
+        d = [s.d_k for s in group]
+        label = _SCALE_LABELS.get(scale, f"× {scale}")
+        axes[0, 0].plot(d, [s.max_weight for s in group], "o-", color=f"C{k}", ms=4, label=label)
+        axes[0, 1].plot(d, [s.jacobian_norm for s in group], "o-", color=f"C{k}", ms=4, label=label)
+    n_keys = items[0].n_keys
+    axes[0, 0].axhline(1 / n_keys, color="0.5", ls=":", lw=1, label=f"균등 (1/{n_keys})")
+    axes[0, 1].axhline(items[0].uniform_jacobian_norm, color="0.5", ls=":", lw=1, label="균등할 때")
+    axes[0, 0].set_ylabel("가장 큰 어텐션 가중치의 평균")
+    axes[0, 1].set_ylabel("소프트맥스 야코비 행렬의 노름")
+    for ax in axes[0]:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(r"$d_k$")
+        ax.legend(fontsize=8, loc="best")
+    axes[0, 0].set_ylim(0, 1.02)
+    axes[0, 1].set_ylim(bottom=0)
     if title is not None:
         fig.suptitle(title, fontsize=11)
     return fig
