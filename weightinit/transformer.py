@@ -502,9 +502,9 @@ def gpt2_init_rules(n_layer: int, *, std: float = 0.02, residual: str = "scaled"
     rules = {"*ln_*.weight": (1.0, 0.0), "*.bias": (0.0, 0.0)}
     if residual == "by_layer":
         for i in range(n_layer):
-            rules[f"transformer.h.{i}.*c_proj.weight"] = _residual_std(residual, std, n_layer, i)
+            rules[f"transformer.h.{i}.*c_proj.weight"] = float(_residual_std(residual, std, n_layer, i))
     else:
-        rules["*c_proj.weight"] = _residual_std(residual, std, n_layer, 0)
+        rules["*c_proj.weight"] = float(_residual_std(residual, std, n_layer, 0))
     rules["*"] = std
     return rules
 
