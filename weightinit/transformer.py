@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 SCALES = ("sqrt", "none", "inverse")
-"""Names accepted for the score scale: ``1/sqrt(d_k)``, ``1`` and ``1/d_k`` (a positive number also works)."""
+"""The names accepted as ``scale``, for the factors ``1/sqrt(d_k)``, ``1`` and ``1/d_k`` (a positive number works too)."""
 
 RESIDUAL_RULES = ("scaled", "none", "by_layer", "zero")
 """How :func:`gpt2_init` draws the residual output projections ``c_proj``:
