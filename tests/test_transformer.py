@@ -283,3 +283,15 @@ def test_zero_head_moves_only_the_head_first_then_everything():
     Z = [np.zeros_like(w) for w in W]
     Wz, _, _, nz = T.full_batch_descent(Z, b, X, y, "tanh", lr=0.5, steps=5)
     assert all(not w.any() for w in Wz) and not nz.any()
+
+
+def test_plot_initial_loss():
+    s = np.array([0.1, 1.0, 10.0])
+    measured = [T.initial_loss_theory(1000, x).upper for x in s]
+    fig = plots.plot_initial_loss(1000, s, measured, marks={"a": 1.0}, title="t")
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    ax = fig.axes[0]
+    assert len(ax.get_lines()) == 5          # points, ln V, upper, max bound, one mark
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), measured)
+    with pytest.raises(ValueError):
+        plots.plot_initial_loss(1000, [0.0, 1.0], [1.0, 2.0])

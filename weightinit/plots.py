@@ -22,6 +22,7 @@ __all__ = [
     "plot_loss_curves",
     "plot_grad_norms",
     "plot_attention_scaling",
+    "plot_initial_loss",
     "enable_notebook_display",
     "QUANTITY_LABELS",
 ]
@@ -555,4 +556,56 @@ def plot_attention_scaling(stats, *, title: str | None = None):
     axes[0, 1].set_ylim(bottom=0)
     if title is not None:
         fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_initial_loss(vocab_size: int, logit_stds, measured, *, marks=None, title: str | None = None):
+    """Initial cross-entropy against the logit standard deviation ``s``, measured beside its bounds.
+
+    Parameters
+    ----------
+    vocab_size : int
+    logit_stds, measured : sequence of float
+        The standard deviations ``s > 0`` of the logits and the losses measured there (e.g.
+        :func:`weightinit.transformer.head_loss_simulation` with ``s = sqrt(d)·σ``).
+    marks : dict ``{label: s}``, optional
+        Vertical dotted lines with a label each (framework defaults, say).
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+        Log-log axes: the measured points, ``ln V`` (the loss of equal logits), ``ln V + s²/2`` and
+        ``s·E[max]`` from :func:`weightinit.transformer.initial_loss_theory`.
+    """
+    from .transformer import initial_loss_theory
+
+    s = np.asarray(logit_stds, dtype=float)
+    m = np.asarray(measured, dtype=float)
+    if s.ndim != 1 or s.shape != m.shape or s.size == 0 or np.any(s <= 0) or not np.all(np.isfinite(m)):
+        raise ValueError("logit_stds and measured must be equally long lists of finite numbers, with every s > 0")
+    grid = np.geomspace(s.min(), s.max(), 200)
+    theory = [initial_loss_theory(vocab_size, x) for x in grid]
+    fig, axes = _new_figure(1, 1, figsize=(6.4, 4.0))
+    ax = axes[0, 0]
+    ax.plot(s, m, "o", color="C0", ms=5, label="측정값", zorder=3)
+    ax.axhline(np.log(vocab_size), color="0.4", ls=":", lw=1.2, label=r"$\ln V$ (아래 한계)")
+    ax.plot(grid, [t.upper for t in theory], "--", color="C1", label=r"$\ln V + s^2/2$ (위 한계)")
+    ax.plot(grid, [t.max_lower for t in theory], "-.", color="C2", label=r"$s\,\mathbb{E}[\max]$ (아래 한계)")
+    ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    # plain mathtext labels: the text font has no U+2212 for the exponent's minus sign (see _log_y)
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: f"$10^{{{int(round(np.log10(v)))}}}$" if v > 0 and abs(np.log10(v) - round(np.log10(v))) < 1e-9 else ""))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(np.log(vocab_size) * 0.8, max(m.max(), np.log(vocab_size)) * 1.6)
+    _log_y(ax)
+    for k, (label, x) in enumerate((marks or {}).items()):
+        ax.axvline(x, color="0.6", ls=":", lw=0.8)
+        ax.text(x, ax.get_ylim()[1], f" {label}", rotation=90, va="top", ha="right", fontsize=8, color="0.3")
+    ax.set_xlabel(r"로짓의 표준편차 $s$")
+    ax.set_ylabel("첫 손실 (교차 엔트로피)")
+    ax.legend(fontsize=8, loc="center left")
+    if title is not None:
+        ax.set_title(title, fontsize=11)
     return fig
