@@ -10,11 +10,13 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
 (per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`,
-:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing).
+:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing),
+:mod:`~weightinit.transformer` (attention scores, initial loss, GPT-2-style parameters).
 """
 
 from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train
 from . import recurrent
+from . import transformer
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -49,3 +51,4 @@ __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_bla
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
 __all__ += ["recurrent"]
 __all__ += ["parametrization"]
+__all__ += ["transformer"]
