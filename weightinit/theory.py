@@ -211,6 +211,64 @@ _Z_MAX = 12.0  # the standard normal density beyond ±12 is below 1e-31
 _POLE_RATE = 40.0  # trapezoid error ~ exp(-π²/(h√q)); 40 leaves < 1e-13 even for sech⁴
 
 
+# GELU / SiLU above q = 1: f = ReLU + (a part that vanishes far from 0), so only that part is
+# integrated, on a fixed grid in x = √q z (see _smooth_rectifier_expectation)
+_SR_X_MAX = 40.0  # |f(x) - max(x, 0)| < 1e-15 beyond ±40 (SiLU: |x| e^{-|x|})
+_SR_STEP = 1.0 / 32.0
+_SR_X = np.linspace(-_SR_X_MAX, _SR_X_MAX, int(round(2 * _SR_X_MAX / _SR_STEP)) + 1)
+
+
+def _gelu_mean(q):
+    # E[z Φ(z)] for z ~ N(0, q): q E[φ(z)] by Stein's lemma, = q / √(2π(1 + q))
+    return q / np.sqrt(2.0 * math.pi * (1.0 + q))
+
+
+def _smooth_rectifier_expectation(act, kind: str, q) -> np.ndarray:
+    r"""E[f(z)], E[f(z)²] or E[f'(z)²] of GELU / SiLU for z ~ N(0, q), q > 1.
+
+    Written as a reference with a closed form plus the expectation of a remainder that vanishes
+    far from 0: :math:`E[f^2] = q/2 + E[f^2 - \max(z,0)^2]`, :math:`E[f'^2] = 1/2 + E[f'^2 -
+    H(z)]` (H the unit step with H(0) = 1/2), :math:`E[f] = E[\mathrm{GELU}] + E[f -
+    \mathrm{GELU}]`. The remainder is integrated in :math:`x = z` with the trapezoid rule on
+    :math:`[-40, 40]`, step 1/32, against the density of N(0, q). The remainders' odd
+    derivatives are continuous at 0 (the kink of ReLU² and the jump of H at a node taken at its
+    midpoint only touch even orders), so the rule keeps its high accuracy; the number of nodes
+    does not grow with q, and q may be as large as a float allows.
+    """
+    q = np.asarray(q, dtype=float)
+    x = _SR_X
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = _SR_STEP * np.exp(-0.5 * x * x / q[..., None]) / np.sqrt(2.0 * math.pi * q[..., None])
+    if kind == "m2":
+        rest = act(x) ** 2 - np.maximum(x, 0.0) ** 2
+        base = 0.5 * q
+    elif kind == "d2":
+        step = np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
+        rest = act.derivative(x) ** 2 - step
+        base = np.full_like(q, 0.5)
+    else:
+        from .activations import gelu
+
+        rest = act(x) - gelu(x)
+        base = _gelu_mean(q)
+    out = base + w @ rest
+    return np.where(np.isinf(q), base, out)
+
+
+def _smooth_rectifier_moment(act, kind: str, g, q) -> np.ndarray:
+    """Gauss-Hermite for q <= 1 (as every activation), the remainder rule above."""
+    q = np.asarray(q, dtype=float)
+    if np.any(q < 0) or np.any(np.isnan(q)):
+        raise ValueError("variance q must be >= 0")
+    out = np.empty(q.shape)
+    small = q <= _GH_MAX_Q
+    if small.any():
+        out[small] = gaussian_expectation(g, q[small])
+    if (~small).any():
+        out[~small] = _smooth_rectifier_expectation(act, kind, q[~small])
+    return out if q.ndim else np.asarray(out[()])
+
+
 def _rule(q_max: float):
     """Nodes and weights for E[g(√q z)], z ~ N(0, 1), accurate for every q <= q_max."""
     if q_max <= _GH_MAX_Q:
@@ -269,7 +327,9 @@ def activation_mean(activation, q) -> np.ndarray:
 
     Closed forms: linear and tanh 0 (odd functions), sigmoid ½ (f(z) + f(−z) = 1), ReLU
     :math:`\sqrt{q/2\pi}`, leaky ReLU :math:`(1-a)\sqrt{q/2\pi}`. GELU and SiLU are not odd
-    and their mean is not 0 (GELU: :math:`q/\sqrt{2\pi(1+q)}`); it is computed by quadrature.
+    and their mean is not 0: GELU :math:`q/\sqrt{2\pi(1+q)}` (Stein's lemma); SiLU and the tanh
+    form of GELU by quadrature (for q > 1 as GELU's mean plus a remainder, see
+    ``_smooth_rectifier_expectation``).
     """
     act = get_activation(activation)
     q = np.asarray(q, dtype=float)
@@ -279,6 +339,10 @@ def activation_mean(activation, q) -> np.ndarray:
         return np.full_like(q, 0.5)
     if act.is_rectifier:
         return (1.0 - act.negative_slope) * np.sqrt(q / (2.0 * math.pi))
+    if act.name == "gelu":
+        return _gelu_mean(q)
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "m1", act, q)
     return gaussian_expectation(act, q)
 
 
@@ -307,6 +371,8 @@ def activation_second_moment(activation, q) -> np.ndarray:
         return q.copy()
     if act.is_rectifier:
         return 0.5 * (1.0 + act.negative_slope**2) * q
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "m2", lambda z: act(z) ** 2, q)
     return gaussian_expectation(lambda z: act(z) ** 2, q)
 
 
@@ -322,6 +388,8 @@ def derivative_second_moment(activation, q) -> np.ndarray:
         return np.ones_like(q)
     if act.is_rectifier:
         return np.full_like(q, 0.5 * (1.0 + act.negative_slope**2))
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "d2", lambda z: act.derivative(z) ** 2, q)
     return gaussian_expectation(lambda z: act.derivative(z) ** 2, q)
 
 
