@@ -5,8 +5,8 @@ places for its plots and table, and a JSON block of the numbers the page compute
 taken from :mod:`weightinit` at build time:
 
 * the Gauss-Hermite nodes and weights and the constants of the trapezoid rule of
-  :func:`weightinit.theory.gaussian_expectation`, so that the page integrates exactly as the
-  library does;
+  :func:`weightinit.theory.gaussian_expectation` (and of the grid on which GELU's and SiLU's
+  moments above q = 1 are integrated), so that the page integrates exactly as the library does;
 * for each initializer of the explorer, its distribution family and ``n * Var(W)`` for a square
   ``(n, n)`` weight, from :func:`weightinit.initializers.init_variance` (checked to be the same
   for every width);
@@ -65,6 +65,8 @@ def explorer_data() -> dict:
             "gh_max_q": theory._GH_MAX_Q,
             "z_max": theory._Z_MAX,
             "pole_rate": theory._POLE_RATE,
+            "sr_x_max": theory._SR_X_MAX,
+            "sr_step": theory._SR_STEP,
         },
         "activations": {
             name: {"label": get_activation(name).label, "saturates": get_activation(name).saturates,

@@ -29,11 +29,56 @@
         return { name, f: s, d: (z) => { const v = s(z); return v * (1 - v); }, rectifier: false, saturates: true,
                  slope: 0 };
       }
+      case "gelu":
+        return { name, f: gelu, d: geluGrad, rectifier: false, smoothRectifier: true, saturates: false, slope: 0 };
+      case "gelu_tanh":
+        return { name, f: geluTanh, d: geluTanhGrad, rectifier: false, smoothRectifier: true, saturates: false,
+                 slope: 0 };
+      case "silu":
+        return { name, f: silu, d: siluGrad, rectifier: false, smoothRectifier: true, saturates: false, slope: 0 };
       default:
         throw new Error("unknown activation " + JSON.stringify(name) +
-                        "; valid names are: linear, relu, leaky_relu, tanh, sigmoid");
+                        "; valid names are: linear, relu, leaky_relu, tanh, sigmoid, gelu, gelu_tanh, silu");
     }
   }
+
+  // erf to double precision (JavaScript's Math has none). |x| <= 3: the series
+  // erf(x) = 2x/sqrt(pi) e^{-x^2} sum_n (2x^2)^n / (1*3*...*(2n+1)), whose terms are all positive
+  // (no cancellation); 3 < |x| < 6.5: erfc from its continued fraction
+  // e^{-x^2}/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backwards from 80
+  // terms; beyond, erf = +-1 in double precision (erfc(6.5) < 1e-19).
+  const SQRT_PI = Math.sqrt(Math.PI);
+  function erf(x) {
+    const a = Math.abs(x);
+    let r;
+    if (a <= 3) {
+      const x2 = 2 * a * a;
+      let term = 1, sum = 1;
+      for (let n = 1; n < 200 && term > 1e-17 * sum; n++) {
+        term *= x2 / (2 * n + 1);
+        sum += term;
+      }
+      r = ((2 * a) / SQRT_PI) * Math.exp(-a * a) * sum;
+    } else if (a < 6.5) {
+      let t = a;
+      for (let k = 80; k >= 1; k--) t = a + (k / 2) / t;
+      r = 1 - Math.exp(-a * a) / (SQRT_PI * t);
+    } else r = 1;
+    return x < 0 ? -r : r;
+  }
+
+  // GELU (exact, z Phi(z)), its tanh form and SiLU, as weightinit.activations (PyTorch's definitions)
+  const INV_SQRT2 = 1 / Math.SQRT2, INV_SQRT2PI = 1 / Math.sqrt(2 * Math.PI), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+  function gelu(z) { return 0.5 * z * (1 + erf(z * INV_SQRT2)); }
+  function geluGrad(z) { return 0.5 * (1 + erf(z * INV_SQRT2)) + z * INV_SQRT2PI * Math.exp(-0.5 * z * z); }
+  function geluTanh(z) { return 0.5 * z * (1 + Math.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z * z * z))); }
+  function geluTanhGrad(z) {
+    const t = Math.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z * z * z));
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z * z);
+  }
+  function sigmoid(z) { return 0.5 + 0.5 * Math.tanh(0.5 * z); }
+  function silu(z) { return z * sigmoid(z); }
+  function siluGrad(z) { const s = sigmoid(z); return s * (1 + z * (1 - s)); }
 
   // A generator driven to its end in one go (the page drives it in slices instead)
   function run(gen) {
@@ -79,21 +124,52 @@
       return acc;
     }
 
+    // GELU / SiLU above q = 1 (weightinit.theory._smooth_rectifier_expectation): a reference
+    // with a closed form plus the remainder, which vanishes far from 0, integrated on a fixed grid
+    const srX = [];
+    {
+      const m = Math.round((2 * Q.sr_x_max) / Q.sr_step);
+      for (let i = 0; i <= m; i++) srX.push(-Q.sr_x_max + (2 * Q.sr_x_max * i) / m);
+    }
+    const geluMean = (q) => q / Math.sqrt(2 * Math.PI * (1 + q));
+    function remainder(act, kind, q) {
+      let base;
+      if (kind === "m2") base = 0.5 * q;
+      else if (kind === "d2") base = 0.5;
+      else base = geluMean(q);
+      if (q === Infinity) return base;
+      const c = Q.sr_step / Math.sqrt(2 * Math.PI * q);
+      let acc = 0;
+      for (let i = 0; i < srX.length; i++) {
+        const x = srX[i];
+        let r;
+        if (kind === "m2") { const a = act.f(x), p = x > 0 ? x : 0; r = a * a - p * p; }
+        else if (kind === "d2") { const d = act.d(x); r = d * d - (x > 0 ? 1 : x < 0 ? 0 : 0.5); }
+        else r = act.f(x) - gelu(x);
+        acc += c * Math.exp((-0.5 * x * x) / q) * r;
+      }
+      return base + acc;
+    }
+
     function secondMoment(act, q) {
       if (act.name === "linear") return q;
       if (act.rectifier) return 0.5 * (1 + act.slope * act.slope) * q;
+      if (act.smoothRectifier && q > Q.gh_max_q) return remainder(act, "m2", q);
       return expectation((z) => { const a = act.f(z); return a * a; }, q);
     }
 
     function mean(act, q) {
       if (act.name === "linear" || act.name === "tanh") return 0;
       if (act.name === "sigmoid") return 0.5;
+      if (act.name === "gelu") return geluMean(q);
+      if (act.smoothRectifier) return q > Q.gh_max_q ? remainder(act, "m1", q) : expectation(act.f, q);
       return (1 - act.slope) * Math.sqrt(q / (2 * Math.PI));
     }
 
     function derivativeSecondMoment(act, q) {
       if (act.name === "linear") return 1;
       if (act.rectifier) return 0.5 * (1 + act.slope * act.slope);
+      if (act.smoothRectifier && q > Q.gh_max_q) return remainder(act, "d2", q);
       return expectation((z) => { const d = act.d(z); return d * d; }, q);
     }
 
@@ -141,7 +217,19 @@
         if (h(lo) <= 0) return 0;
       }
       let hi = 1;
-      while (h(hi) > 0) hi *= 2;
+      if (act.smoothRectifier) {
+        // as weightinit.theory.fixed_point: the first sign change on the grid 2^-26 * 2^(k/4)
+        // (the map can dip below the diagonal and come back), inf past 2^20 when
+        // sigma_w^2 E[f^2]/q > 1 there (E[f^2]/q increases to 1/2), or past 2^24
+        let q = Math.max(lo, Math.pow(2, -26));
+        while (h(q) > 0) {
+          lo = q;
+          q *= Math.pow(2, 0.25);
+          if (q > Math.pow(2, 20) && (sw2 * secondMoment(act, q) / q > 1 || q > Math.pow(2, 24))) return Infinity;
+          yield;
+        }
+        hi = q;
+      } else while (h(hi) > 0) hi *= 2;
       // bisection to the last bit: h(lo) > 0 >= h(hi)
       for (let i = 0; i < 200; i++) {
         const mid = 0.5 * (lo + hi);
@@ -155,6 +243,8 @@
     function* chi1Steps(act, sw2, sb2) {
       const q = yield* fixedPointSteps(act, sw2, sb2);
       if (act.name === "linear" || act.rectifier) return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, 1) };
+      // GELU / SiLU: E[f'^2] -> 1/2 as q grows
+      if (act.smoothRectifier && q === Infinity) return { qStar: q, chi1: 0.5 * sw2 };
       return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, q) };
     }
 
