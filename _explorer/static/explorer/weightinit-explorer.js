@@ -1248,9 +1248,10 @@
               "z ~ N(0, v<sub>l</sub>), 이 활성화 함수에서는 분산에 따라 달라진다)";
       }
       const narrow = s.simWidth < s.width;
+      const ro = (v) => ("036".includes(String(v).slice(-1)) ? "으로" : "로");
       const heavy = narrow
-        ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄이고 시뮬레이션 망의 폭도 ${s.simWidth}로 줄였다` +
-          `(σ<sub>w</sub><sup>2</sup>는 그대로 두었고, 이론은 폭 ${s.width}의 값이다).`
+        ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄이고 시뮬레이션 망의 폭도 ${s.simWidth}${ro(s.simWidth)} 줄였다` +
+          `(σ<sub>w</sub><sup>2</sup> = n·Var(W)는 그대로 두었고, 이론은 폭 ${s.width}의 값이다).`
         : s.batch < BATCH_MAX ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄였다(최대 ${BATCH_MAX}개).` : "";
       const render = () => {
         const t2 = performance.now();
