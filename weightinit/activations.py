@@ -83,8 +83,8 @@ class Activation:
 
     @property
     def is_smooth_rectifier(self) -> bool:
-        """True for GELU (both forms) and SiLU: smooth, unbounded above, not odd, with
-        f(0) = 0, f'(0) = 1/2 and f(z) - max(z, 0) -> 0 as |z| grows (they approach ReLU)."""
+        """True for GELU (exact and tanh form) and SiLU, which are smooth, unbounded above and
+        not odd, with f(0) = 0, f'(0) = 1/2 and f(z) - max(z, 0) tending to 0 far from 0."""
         return self.name in ("gelu", "gelu_tanh", "silu")
 
     @property

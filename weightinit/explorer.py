@@ -213,7 +213,7 @@ def explorer(
 # Residual mode of the in-page explorer
 
 RESIDUAL_NORMS = {"none": "없음", "pre_ln": "가지 앞 층 정규화 (pre-LN)"}
-"""Normalization placements of the explorer's residual mode: value → Korean label."""
+"""The normalization placements of the explorer's residual mode, each value with its Korean label."""
 
 LN_EPS = 1e-5
 """ε of the layer normalization in the page's simulation (PyTorch's default)."""
