@@ -738,8 +738,8 @@ def _numpy_residual_stream(act, depth, width, alpha, norm, sigma_w2, batch, rng)
     ("silu", "kaiming_uniform", 1.0, "none", 10),
 ])
 def test_residual_simulation_agrees_with_numpy_and_theory(page, act, init, alpha, norm, depth):
-    """The page's simulated stream (mean of three seeds) against a NumPy Monte Carlo of the same
-    model (mean of three seeds) and against the theory, within 10% at width 256."""
+    """The page's simulated stream (mean of three seeds) and a NumPy Monte Carlo of the same model
+    (mean of three draws) each within 10% of the theory at width 256, and within 20% of each other."""
     width = 256
     sw2 = _weight_var_times_n(init, 0.1, width)
     page_runs = []
@@ -757,7 +757,8 @@ def test_residual_simulation_agrees_with_numpy_and_theory(page, act, init, alpha
           f"numpy {np_std[-1]:.4g}")
     np.testing.assert_allclose(page_std, theory_std, rtol=0.10, err_msg="page simulation vs theory")
     np.testing.assert_allclose(np_std, theory_std, rtol=0.10, err_msg="numpy Monte Carlo vs theory")
-    np.testing.assert_allclose(page_std, np_std, rtol=0.10, err_msg="page simulation vs numpy Monte Carlo")
+    # two independent means, each within 10% of the theory: within 20% of each other
+    np.testing.assert_allclose(page_std, np_std, rtol=0.20, err_msg="page simulation vs numpy Monte Carlo")
 
 
 def test_residual_mode_view_and_controls(page):
