@@ -774,11 +774,13 @@ def test_residual_mode_view_and_controls(page):
         const root = document.getElementById('weightinit-explorer');
         return {hists: root.querySelector('.wie-hists').hidden,
                 head: [...root.querySelectorAll('.wie-table thead th')].map(th => th.textContent),
+                caption: root.querySelector('.wie-table caption').textContent,
                 off: ['bias', 'alpha', 'norm'].map(n => root.querySelector(`[name="${n}"]`).disabled),
                 status: root.querySelector('.wie-status').textContent};
         """)
     assert view["hists"] and view["off"] == [True, False, False]
     assert view["head"] == ["블록", "잔차 흐름 표준편차 (이론)", "잔차 흐름 표준편차 (시뮬레이션)"]
+    assert view["caption"].startswith("블록별")
     assert "잔차 흐름" in view["status"] and "α = 1.000" in view["status"], view["status"]
     rows = page.execute_script(READ_TABLE)
     assert [int(r[0]) for r in rows] == list(range(11))
@@ -794,6 +796,10 @@ def test_residual_mode_view_and_controls(page):
     assert after_alpha[0] != after_norm[0] and after_alpha[1] != after_norm[1]
     rows = page.execute_script(READ_TABLE)
     np.testing.assert_allclose([r[1] ** 2 for r in rows], 1 + 0.25 * np.arange(11), rtol=1e-12)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    root = page.find_element("id", "weightinit-explorer")
+    page.execute_script("arguments[0].scrollIntoView()", root)
+    root.screenshot(str(SHOTS / "explorer-residual.png"))
     # back to the multilayer view: the histograms return, alpha and norm are switched off
     _configure(page, alpha="1", norm="none")
     _set(page, "mode", "mlp")

@@ -1101,6 +1101,8 @@
     const mlpHead = root.querySelector(".wie-table thead").innerHTML;
     const stdCaption = root.querySelector(".wie-std figcaption");
     const mlpCaption = stdCaption.textContent;
+    const tableCaption = root.querySelector(".wie-table caption");
+    const mlpTableCaption = tableCaption.textContent;
     let shownMode = "mlp";
     function showMode(mode) {
       if (mode === shownMode) return;
@@ -1112,6 +1114,7 @@
         : mlpHead;
       stdCaption.textContent = mode === "residual"
         ? "블록 수에 따른 잔차 흐름의 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)" : mlpCaption;
+      tableCaption.textContent = mode === "residual" ? "블록별 잔차 흐름의 표준편차: 그림과 같은 숫자" : mlpTableCaption;
       if (charts.std) { charts.std.destroy(); charts.std = null; }
       lastLayers = "";
     }
