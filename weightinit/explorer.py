@@ -9,6 +9,9 @@ A published page has no kernel; the book's pages carry their own explorer, which
 same quantities in the browser (``_explorer/`` and ``_ext/explorer_page.py`` in the repository).
 :func:`explorer` draws with :func:`explorer_figure`: activation and gradient histograms per layer
 on the left, standard deviation against depth (simulation and theory) on the right.
+
+The page's explorer also has a residual view (a stack of blocks ``x + alpha * W f(u)``, with
+``u = x`` or its layer normalization); :func:`residual_stream_variance` is the theory it draws.
 """
 
 from __future__ import annotations
