@@ -210,8 +210,9 @@ def calculate_gain(nonlinearity, param=None):
       (see :func:`weightinit.theory.chi1`).
     * sigmoid: the gain 1 ignores that sigmoid is not zero-centred. With it the gradient
       variance shrinks by :math:`\chi_1 \approx 0.056` per layer; :math:`\chi_1 = 1` needs
-      :math:`n \operatorname{Var}(W) \approx 103` (Pennington et al. 2017), where about half
-      of the units saturate.
+      :math:`n \operatorname{Var}(W) \approx 103` (computed with
+      :func:`weightinit.theory.chi1`, the mean-field method of Poole et al. 2016), where about
+      half of the units saturate.
     * selu: :math:`3/4` deliberately gives up self-normalisation for steadier gradients;
       PyTorch's documentation recommends ``"linear"`` (gain 1, Var = 1/n) for a
       self-normalising network (Klambauer et al. 2017).
