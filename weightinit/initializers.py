@@ -688,8 +688,10 @@ def xavier_uniform(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float6
         Shape of the weight array, at least two dimensions; see ``layout``.
     gain : float, default ``1.0``
         Positive factor on the standard deviation. Keep ``1.0`` for tanh in a deep plain
-        network (:math:`\chi_1 = 1` at equal widths); ``calculate_gain("tanh") = 5/3`` only
-        restores the forward variance and makes gradients grow slowly with depth.
+        network with zero biases (:math:`\chi_1 = 1` at equal widths); with a bias variance
+        :math:`\sigma_b^2 > 0` the critical gain is larger than 1 (find it with
+        :func:`weightinit.theory.chi1`). ``calculate_gain("tanh") = 5/3`` only restores the
+        forward variance and makes gradients grow slowly with depth.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape`` (PyTorch itself only knows ``"torch"``).
     rng : None, int or ``numpy.random.Generator``, default ``None``
@@ -742,8 +744,10 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64
         Shape of the weight array, at least two dimensions; see ``layout``.
     gain : float, default ``1.0``
         Positive factor on the standard deviation. Keep ``1.0`` for tanh in a deep plain
-        network (:math:`\chi_1 = 1` at equal widths); ``calculate_gain("tanh") = 5/3`` only
-        restores the forward variance and makes gradients grow slowly with depth.
+        network with zero biases (:math:`\chi_1 = 1` at equal widths); with a bias variance
+        :math:`\sigma_b^2 > 0` the critical gain is larger than 1 (find it with
+        :func:`weightinit.theory.chi1`). ``calculate_gain("tanh") = 5/3`` only restores the
+        forward variance and makes gradients grow slowly with depth.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
     rng : None, int or ``numpy.random.Generator``, default ``None``
