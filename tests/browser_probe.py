@@ -5,7 +5,7 @@
 * ``raw``: fragments of TeX source ($, backslash, ^{, _{ or a \\command) in text nodes outside
   typeset math (MathJax output), code, scripts and styles;
 * ``wideCode``: code cells (input and output) wider than their box, i.e. scrolling sideways;
-* ``wideMath``: display equations wider than the text column;
+* ``wideMath``: display equations wider than the text column or than their own box;
 * ``cutMath``: typeset math (inline or display) whose right edge lies beyond the visible area
   of the box that clips it, where that box does not scroll sideways (cut off for the reader);
 * ``pageWidth`` / ``viewWidth``: whether the page itself scrolls sideways.
@@ -49,8 +49,11 @@ for (const box of document.querySelectorAll('article mjx-container[display="true
   const math = box.querySelector('mjx-math') || box;
   const r = math.getBoundingClientRect();
   const b = box.getBoundingClientRect();
-  // the equation itself is wider than the column, or its box spills out of the column
-  if (r.width > column.width + 1 || b.right > column.right + 1 || b.left < column.left - 1) {
+  // the equation itself is wider than the column, its box spills out of the column, or the
+  // equation is wider than its own box (which then scrolls: the theme's text column is
+  // narrower than the article)
+  if (r.width > column.width + 1 || b.right > column.right + 1 || b.left < column.left - 1 ||
+      box.scrollWidth > box.clientWidth + 1) {
     wideMath.push({width: Math.round(r.width), column: Math.round(column.width),
                    scrolls: box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX !== 'visible',
                    text: box.textContent.slice(0, 60)});

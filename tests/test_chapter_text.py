@@ -196,5 +196,10 @@ def test_displayed_framework_recipes_compile():
     for i, block in enumerate(blocks):
         compile(block, f"practice.md python block {i}", "exec")  # raises SyntaxError with the line
     joined = "\n".join(blocks)
-    for needed in ("register_forward_hook", "register_full_backward_hook", "GradientTape", "layer_report"):
+    for needed in ("register_forward_hook", ".register_hook(", "GradientTape", "layer_report"):
         assert needed in joined, f"the recipe for checking one's own network lacks {needed}"
+    # a module backward hook breaks on in-place activations (ReLU(inplace=True)); the recorded
+    # arrays must be copies, not views of live tensors; Keras measures as in training
+    assert "register_full_backward_hook(" not in joined and "register_backward_hook(" not in joined
+    assert ".clone()" in joined and "model.train()" in joined
+    assert "training=True" in joined and "training=False" not in joined

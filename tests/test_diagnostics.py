@@ -35,6 +35,15 @@ def test_rule_of_thumb_flags_spread_beyond_the_threshold_only():
     assert shrinking.act_spread == pytest.approx(shrinking.act_std[0] / shrinking.act_std[2])
     growing_grads = layer_report(layers_with_std([1.0, 1.0]), layers_with_std([1.0, 20.0]))
     assert len(growing_grads.warnings) == 1 and "기울기" in growing_grads.warnings[0]
+    # gradients are compared with the last layer, where backpropagation starts: layer 1 is the
+    # one that moved, and the message says which way
+    assert "1 층" in growing_grads.warnings[0] and "마지막 층" in growing_grads.warnings[0]
+    assert "줄었다" in growing_grads.warnings[0]
+    assert growing_grads.grad_spread == pytest.approx(growing_grads.grad_std[1] / growing_grads.grad_std[0])
+    exploding_inwards = layer_report(layers_with_std([1.0, 1.0, 1.0]), layers_with_std([30.0, 5.0, 1.0]))
+    assert "1 층" in exploding_inwards.warnings[0] and "커졌다" in exploding_inwards.warnings[0]
+    steady_last = layer_report(layers_with_std([1.0, 1.0, 1.0]), layers_with_std([5.0, 5.0, 1.0]))
+    assert steady_last.warnings == []
     # a looser threshold accepts the same network
     assert layer_report(layers_with_std([1.0, 0.3, 0.05]), max_spread=100).warnings == []
 

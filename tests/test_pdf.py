@@ -149,3 +149,74 @@ def test_landing_page_links_the_book_pdf(pdf_dir):
     html = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     targets = [(page.parent / a["href"]).resolve() for a in html.select("article a[href$='.pdf']")]
     assert (pdf_dir / "book.pdf").resolve() in targets
+
+
+# --------------------------------------------------------------------------- code cells on paper
+
+def _gray_pages(pdf: Path, tmp: Path, dpi: int = 40):
+    """Every page of ``pdf`` rendered by poppler's pdftoppm as an 8-bit grey image (numpy array)."""
+    import numpy as np
+
+    subprocess.run([_poppler("pdftoppm"), "-r", str(dpi), "-gray", str(pdf), str(tmp / "p")], check=True)
+    for image in sorted(tmp.glob("p-*.pgm")):
+        magic, size, maxval, data = image.read_bytes().split(b"\n", 3)
+        assert magic == b"P5" and maxval == b"255", image
+        width, height = map(int, size.split())
+        yield int(image.stem.rsplit("-", 1)[1]), np.frombuffer(data, np.uint8)[: width * height].reshape(height, width)
+
+
+def empty_code_boxes(page, pad: int = 6, min_rows: int = 3, min_width: int = 150) -> list[tuple[int, int]]:
+    """Vertical pixel ranges of code-cell boxes on a page image that hold no text at all.
+
+    A code cell prints as a light box (grey 238-250) with a dark left border on the white page. A
+    piece of such a box with not one dark pixel inside is a box whose code went to another page.
+    """
+    import numpy as np
+
+    img = page.astype(int)
+    h, w = img.shape
+    edge = (img[:, : w - pad - 1] >= 60) & (img[:, : w - pad - 1] <= 140)          # the left border
+    edge[:, 2:] &= img[:, : w - pad - 3] >= 252                                      # the page to its left
+    for k in range(1, pad + 1):                                                      # the box to its right
+        inside = img[:, k : w - pad - 1 + k]
+        edge &= (inside >= 238) & (inside <= 250)
+    found = []
+    for x in np.flatnonzero(edge.sum(axis=0) >= min_rows):
+        rows = np.flatnonzero(edge[:, x])
+        for run in np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1):
+            if len(run) < min_rows:
+                continue
+            band = img[run[0] : run[-1] + 1, x + 1 :]
+            box_columns = np.flatnonzero(((band >= 238) & (band <= 250)).mean(axis=0) > 0.5)
+            right = x + 1 + box_columns.max()
+            if right - x >= min_width and not (img[run[0] : run[-1] + 1, x + 2 : right - 1] < 170).any():
+                found.append((int(run[0]), int(run[-1])))
+    return found
+
+
+def test_no_code_cell_box_is_printed_empty(pdf_dir, tmp_path):
+    """A code cell's box stays with its code: no page shows an empty box whose code moved on."""
+    empty = {number: boxes for number, page in _gray_pages(pdf_dir / "book.pdf", tmp_path)
+             if (boxes := empty_code_boxes(page))}
+    assert not empty, f"book.pdf: pages with an empty code box (page: pixel rows at 40 dpi): {empty}"
+
+
+def test_the_empty_box_check_sees_an_empty_box():
+    """The check above finds the printed form of the fault: a bordered box with nothing inside,
+    and passes a box with a line of code in it."""
+    import numpy as np
+
+    page = np.full((200, 300), 255, np.uint8)
+    page[40:120, 30] = 76                # the green left border, printed grey
+    page[40:120, 31:280] = 247           # the box's own background
+    assert empty_code_boxes(page) == [(40, 119)]
+    page[60:64, 50:200] = 40             # a line of code
+    assert empty_code_boxes(page) == []
+
+
+def test_collapsed_blocks_are_printed():
+    """The "더 깊이" boxes and the code cells hidden behind a click are on paper."""
+    he = pdf_text(SITE / "pdf" / "he_init.pdf")
+    assert "숄레스키 분해" in he and "np.linalg.cholesky" in he
+    xavier = pdf_text(SITE / "pdf" / "xavier_init.pdf")
+    assert "더 깊이" in xavier and "brentq" in xavier

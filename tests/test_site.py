@@ -166,16 +166,19 @@ def test_landing_page_says_what_a_reader_gets(site):
     headings = [h.get_text(" ", strip=True).rstrip("#¶ ") for h in article.select("h2")]
     for wanted in ("이 책을 마치면", "미리 알아 두면 좋은 것", "장마다 걸리는 시간", "강의에 쓰려는 분께"):
         assert any(h.startswith(wanted) for h in headings), f"no section {wanted!r} on the landing page: {headings}"
-    # the time table has one row per chapter of the main part, each linking its chapter
+    # the time table (computed by scripts/reading_time.py) has one row per numbered chapter, each
+    # linking its chapter, and a total
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    chapters = [c["file"] for c in toc["parts"][0]["chapters"]]
+    chapters = [c["file"] for part in toc["parts"] if part.get("numbered") for c in part["chapters"]]
     table = next(t for t in article.select("table") if "연습문제" in t.get_text())
     rows = table.select("tbody tr")
-    assert len(rows) == len(chapters)
+    assert len(rows) == len(chapters) + 1 and rows[-1].get_text(strip=True).startswith("모두")
     for row, doc in zip(rows, chapters):
         href = row.select_one("a[href]")["href"]
         assert urldefrag(href).url.endswith(f"{Path(doc).name}.html"), (doc, href)
-        assert all(re.fullmatch(r"\d+분", td.get_text(strip=True)) for td in row.select("td")[2:]), row.get_text()
+        times = [td.get_text(strip=True) for td in row.select("td")[4:]]
+        assert re.fullmatch(r"\d+분", times[0]) and re.fullmatch(r"\d+분|-", times[1]), row.get_text()
+        assert re.fullmatch(r"\d+분 \(\d+문제\)", times[2]), row.get_text()
 
 
 def test_landing_figure_is_drawn_with_alt_text(site):

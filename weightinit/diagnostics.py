@@ -8,14 +8,18 @@ It returns a :class:`LayerReport`: a table of standard deviations and of their l
 ratios, a figure, and the warnings of the rule of thumb below.
 
 **Rule of thumb.** Across the depth of a freshly initialised network, the standard deviation of the layer
-outputs, and that of their gradients, should stay within a factor of about 10 of the first
-layer's (``max_spread``). A variance that is multiplied by the same factor at every layer
-compounds: a per-layer standard-deviation ratio of 0.8 is 0.8^20 ~ 0.01 after 20 layers, and
-the gradient of a weight is the product of the layer's input and the gradient of its output,
-so with plain SGD a layer whose gradients are 100 times smaller learns about 100 times slower
-than the others. A steady per-layer ratio away from 1 points to an initialization that does
-not suit the activation; a single jump points to one layer (a wrong fan, a forgotten
-initializer). A layer with more than ``dead_fraction`` exact zeros (dead ReLU units) is flagged too.
+outputs should stay within a factor of about 10 (``max_spread``) of the first layer's, where the
+forward pass starts, and that of their gradients within the same factor of the last layer's,
+where the backward pass starts. A variance that is multiplied by the same factor at every layer
+compounds: a per-layer standard-deviation ratio of 0.8 is 0.8^20 ~ 0.01 after 20 layers. The
+gradient of a layer's weights is the product of the layer's input and the gradient of its output,
+so when the outputs shrink in one direction and the gradients in the other, the two factors can
+cancel and every layer's weights are slowed alike; compare the relative step
+``||dL/dW|| / ||W||`` of the layers when that matters. A steady per-layer ratio away from 1 points
+to an initialization that does not suit the activation; a single jump points to one layer (a wrong
+fan, a forgotten initializer). A layer with more than ``dead_fraction`` exact zeros (dead ReLU
+units) is flagged too: record the outputs of the activation functions for that check, since
+pre-activations are almost never exactly zero.
 
 **Per tensor, before any data.** :func:`check_init` compares the mean and standard deviation of every
 named parameter (``{name: array}``, e.g. from ``model.named_parameters()``) with the law it should
@@ -116,34 +120,38 @@ class LayerReport:
         return len(self.names)
 
     @staticmethod
-    def _spread(std: np.ndarray) -> float:
-        """Largest factor between a layer's standard deviation and the first layer's."""
-        first = std[0]
-        if first <= 0 or np.any(std <= 0):
+    def _spread(std: np.ndarray, ref: int) -> float:
+        """Largest factor between a layer's standard deviation and the reference layer's."""
+        base = std[ref]
+        if base <= 0 or np.any(std <= 0):
             return np.inf
-        return float(max(std.max() / first, first / std.min()))
+        return float(max(std.max() / base, base / std.min()))
 
     @property
     def act_spread(self) -> float:
         """max over layers of ``act_std[l]/act_std[0]`` or its inverse (1 means perfectly steady)."""
-        return self._spread(self.act_std)
+        return self._spread(self.act_std, 0)
 
     @property
     def grad_spread(self) -> float | None:
-        """As :attr:`act_spread`, for the gradients (None without gradients)."""
-        return None if self.grad_std is None else self._spread(self.grad_std)
+        """max over layers of ``grad_std[l]/grad_std[-1]`` or its inverse: gradients are compared
+        with the last layer's, where the backward pass starts (None without gradients)."""
+        return None if self.grad_std is None else self._spread(self.grad_std, -1)
 
     @property
     def warnings(self) -> list[str]:
         """Warnings from the rule of thumb, one Korean sentence per problem found (empty if none)."""
         out = []
-        for label, std, spread in (("활성화 값", self.act_std, self.act_spread),
-                                   ("기울기", self.grad_std, self.grad_spread)):
+        for label, std, spread, ref, where in (
+                ("활성화 값", self.act_std, self.act_spread, 0, "첫 층(순전파가 시작하는 층)"),
+                ("기울기", self.grad_std, self.grad_spread, -1, "마지막 층(역전파가 시작하는 층)")):
             if std is None or spread <= self.max_spread:
                 continue
-            worst = int(np.argmax(np.abs(np.log(np.maximum(std, 1e-300) / std[0]))))
+            worst = int(np.argmax(np.abs(np.log(np.maximum(std, 1e-300) / std[ref]))))
+            ratio = std[worst] / std[ref]
+            trend = "커졌다" if ratio > 1 else "줄었다"
             out.append(
-                f"{label}의 표준편차가 {self.names[worst]} 층에서 첫 층의 {std[worst] / std[0]:.3g}배다 "
+                f"{label}의 표준편차가 {self.names[worst]} 층에서 {where}의 {ratio:.3g}배로 {trend} "
                 f"(허용 {1 / self.max_spread:g}~{self.max_spread:g}배)."
             )
         for name, frac in zip(self.names, self.zero_frac):
@@ -175,22 +183,23 @@ class LayerReport:
         -------
         ``matplotlib.figure.Figure``
             One panel for the outputs and, when gradients were given, one for the gradients.
-            The dotted lines mark ``max_spread`` and ``1/max_spread`` times the first layer.
+            The dotted lines mark ``max_spread`` and ``1/max_spread`` times the first layer's
+            output and the last layer's gradient.
         """
         from .plots import _log_y, _new_figure
 
-        panels = [("활성화 값의 표준편차", self.act_std, "C0")]
+        panels = [("활성화 값의 표준편차", self.act_std, "C0", 0, "첫 층")]
         if self.grad_std is not None:
-            panels.append(("기울기의 표준편차", self.grad_std, "C1"))
+            panels.append(("기울기의 표준편차", self.grad_std, "C1", -1, "마지막 층"))
         fig, axes = _new_figure(1, len(panels), figsize=(4.6 * len(panels) + 0.6, 3.6))
         x = np.arange(1, self.depth + 1)
-        for ax, (label, std, colour) in zip(axes[0], panels):
+        for ax, (label, std, colour, ref, ref_name) in zip(axes[0], panels):
             ax.plot(x, std, "o-", color=colour, ms=4, label="측정값")
             for k, factor in enumerate((self.max_spread, 1 / self.max_spread)):
-                ax.axhline(std[0] * factor, color="0.5", ls=":", lw=1,
-                           label=f"첫 층의 {self.max_spread:g}배와 1/{self.max_spread:g}배" if k == 0 else None)
-            lo = min(std.min(), std[0] / self.max_spread) / 2
-            hi = max(std.max(), std[0] * self.max_spread) * 2
+                ax.axhline(std[ref] * factor, color="0.5", ls=":", lw=1,
+                           label=f"{ref_name}의 {self.max_spread:g}배와 1/{self.max_spread:g}배" if k == 0 else None)
+            lo = min(std.min(), std[ref] / self.max_spread) / 2
+            hi = max(std.max(), std[ref] * self.max_spread) * 2
             ax.set_ylim(max(lo, 1e-300), hi)
             _log_y(ax)
             ax.set_xlabel("층")
@@ -218,7 +227,8 @@ def layer_report(activations, gradients=None, *, names=None, max_spread: float =
     names : list of str, optional
         Layer names; by default the dict keys, or ``"1"``, ``"2"``, ...
     max_spread : float, default ``10.0``
-        A standard deviation further than this factor from the first layer's is flagged.
+        An output standard deviation further than this factor from the first layer's, or a
+        gradient standard deviation further than this factor from the last layer's, is flagged.
     dead_fraction : float, default ``0.9``
         A layer with a larger fraction of exact zeros is flagged.
 

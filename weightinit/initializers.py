@@ -215,8 +215,9 @@ def calculate_gain(nonlinearity, param=None):
       (see :func:`weightinit.theory.chi1`).
     * sigmoid: the gain 1 ignores that sigmoid is not zero-centred. With it the gradient
       variance shrinks by :math:`\chi_1 \approx 0.056` per layer; :math:`\chi_1 = 1` needs
-      :math:`n \operatorname{Var}(W) \approx 103` (Pennington et al. 2017), where about half
-      of the units saturate.
+      :math:`n \operatorname{Var}(W) \approx 103` (computed with
+      :func:`weightinit.theory.chi1`, the mean-field method of Poole et al. 2016), where about
+      half of the units saturate.
     * selu: :math:`3/4` deliberately gives up self-normalisation for steadier gradients;
       PyTorch's documentation recommends ``"linear"`` (gain 1, Var = 1/n) for a
       self-normalising network (Klambauer et al. 2017).
@@ -700,8 +701,10 @@ def xavier_uniform(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float6
         Shape of the weight array, at least two dimensions; see ``layout``.
     gain : float, default ``1.0``
         Positive factor on the standard deviation. Keep ``1.0`` for tanh in a deep plain
-        network (:math:`\chi_1 = 1` at equal widths); ``calculate_gain("tanh") = 5/3`` only
-        restores the forward variance and makes gradients grow slowly with depth.
+        network with zero biases (:math:`\chi_1 = 1` at equal widths); with a bias variance
+        :math:`\sigma_b^2 > 0` the critical gain is larger than 1 (find it with
+        :func:`weightinit.theory.chi1`). ``calculate_gain("tanh") = 5/3`` only restores the
+        forward variance and makes gradients grow slowly with depth.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape`` (PyTorch itself only knows ``"torch"``).
     rng : None, int or ``numpy.random.Generator``, default ``None``
@@ -754,8 +757,10 @@ def xavier_normal(shape, gain=1.0, *, layout="torch", rng=None, dtype=np.float64
         Shape of the weight array, at least two dimensions; see ``layout``.
     gain : float, default ``1.0``
         Positive factor on the standard deviation. Keep ``1.0`` for tanh in a deep plain
-        network (:math:`\chi_1 = 1` at equal widths); ``calculate_gain("tanh") = 5/3`` only
-        restores the forward variance and makes gradients grow slowly with depth.
+        network with zero biases (:math:`\chi_1 = 1` at equal widths); with a bias variance
+        :math:`\sigma_b^2 > 0` the critical gain is larger than 1 (find it with
+        :func:`weightinit.theory.chi1`). ``calculate_gain("tanh") = 5/3`` only restores the
+        forward variance and makes gradients grow slowly with depth.
     layout : ``"torch"`` or ``"keras"``, default ``"torch"``
         How fans are read from ``shape``.
     rng : None, int or ``numpy.random.Generator``, default ``None``

@@ -174,7 +174,7 @@
     }
 
     // propagate(): constant width n, input_dim = n, E[x^2] = m2In, unit output-gradient variance.
-    // A generator that yields after each layer (an integral over up to ~16000 nodes at large q),
+    // A generator that yields after each layer (an integral over some 10^4 nodes at the largest q),
     // so that the page can spread the work over several tasks; run() drives it to the end.
     function* propagateSteps(act, n, depth, weightVar, biasStd, m2In) {
       const sb2 = biasStd * biasStd;
@@ -1034,9 +1034,12 @@
       update(true);
     }
 
-    function phase(chi) {
+    // With q* = 0 (no bias, small sigma_w^2) chi1 < 1 still shrinks gradients, but correlations
+    // between inputs do not go to 1 there, so it is not called the ordered phase.
+    function phase(chi, q) {
       if (!Number.isFinite(chi)) return "";
-      if (Math.abs(chi - 1) <= 0.01) return "혼돈의 경계(임계)";
+      if (Math.abs(chi - 1) <= 0.01) return "임계점";
+      if (chi < 1 && q === 0) return "기울기가 층마다 줄어든다(q<sup>*</sup> = 0이라 입력 사이의 상관은 1로 가지 않는다)";
       return chi < 1 ? "질서 상태: 기울기가 층마다 줄어든다" : "혼돈 상태: 기울기가 층마다 커진다";
     }
 
@@ -1181,7 +1184,7 @@
         status.innerHTML =
           `평균장 이론: σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}, ` +
           `σ<sub>b</sub><sup>2</sup> = ${fmt(th.sigmaB2)}, q<sup>*</sup> = ${qText}, ` +
-          `χ<sub>1</sub> = ${fmt(chi)}. ${phase(chi)}.` +
+          `χ<sub>1</sub> = ${fmt(chi)}. ${phase(chi, q)}.` +
           shareText + ` 입력 ${s.batch}개(표준정규분포, 차원 ${s.simWidth})로 시뮬레이션했다.${heavy}` +
           ` 갱신 ${Math.round(t2 - t0)} ms.`;
         state.updates++;
