@@ -37,6 +37,7 @@ from .initializers import (
     xavier_normal,
     xavier_uniform,
 )
+from . import residual  # residual networks and normalization layers at initialization
 from .style import use_korean_style
 from .threads import blas_threads, limit_blas_threads
 
@@ -44,3 +45,4 @@ __version__ = "0.1.0"
 
 __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
+__all__ += ["residual"]
