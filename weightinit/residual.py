@@ -475,41 +475,34 @@ def fixup_scale(num_branches, branch_layers) -> float:
 
 
 _DEEPNORM = {
-    # architecture: (alpha(N, M), beta(N, M)); Wang et al. (2022), table 1 / torchscale
+    # architecture: (alpha(N, M), beta(N, M)); Wang et al. (2022), as microsoft/torchscale implements them
     "encoder": (lambda n, m: (2.0 * n) ** 0.25, lambda n, m: (8.0 * n) ** -0.25),
     "decoder": (lambda n, m: (2.0 * m) ** 0.25, lambda n, m: (8.0 * m) ** -0.25),
-    "encoder-decoder/encoder": (lambda n, m: 0.81 * (n ** 4 * m) ** 0.0625,
-                                lambda n, m: 0.87 * (n ** 4 * m) ** -0.0625),
     "encoder-decoder/decoder": (lambda n, m: (3.0 * m) ** 0.25, lambda n, m: (12.0 * m) ** -0.25),
 }
 
 
-def deepnorm_constants(architecture, *, encoder_layers=0, decoder_layers=0) -> tuple[float, float]:
+def deepnorm_constants(architecture, num_layers) -> tuple[float, float]:
     r"""DeepNorm's :math:`(\alpha, \beta)` (Wang et al. 2022, "DeepNet: Scaling Transformers to 1,000 Layers").
 
     A post-LN sub-layer becomes :math:`x \leftarrow \mathrm{LN}(\alpha x + G(x))` and, at
     initialization, the feed-forward weights and the value and output projections of attention
-    are multiplied by :math:`\beta` (the queries and keys are not). Constants by architecture,
-    with N encoder and M decoder layers:
+    are multiplied by :math:`\beta` (the queries and keys are not). With N layers
+    (``num_layers``: encoder layers for ``"encoder"``, decoder layers otherwise):
 
-    ========================== ===================================== ======================================
-    ``architecture``            :math:`\alpha`                        :math:`\beta`
-    ========================== ===================================== ======================================
-    ``"encoder"``               :math:`(2N)^{1/4}`                    :math:`(8N)^{-1/4}`
-    ``"decoder"``               :math:`(2M)^{1/4}`                    :math:`(8M)^{-1/4}`
-    ``"encoder-decoder/encoder"`` :math:`0.81 (N^4 M)^{1/16}`         :math:`0.87 (N^4 M)^{-1/16}`
-    ``"encoder-decoder/decoder"`` :math:`(3M)^{1/4}`                  :math:`(12M)^{-1/4}`
-    ========================== ===================================== ======================================
+    * ``"encoder"`` (encoder only) and ``"decoder"`` (decoder only, e.g. GPT-style):
+      :math:`\alpha = (2N)^{1/4}`, :math:`\beta = (8N)^{-1/4}`;
+    * ``"encoder-decoder/decoder"`` (the decoder of an encoder-decoder model):
+      :math:`\alpha = (3N)^{1/4}`, :math:`\beta = (12N)^{-1/4}`.
+
+    These are the constants of ``torchscale/architecture/{encoder,decoder}.py`` (microsoft/torchscale,
+    commit 4d1e0e8, 2024-04), where the weights are divided by :math:`1/\beta`. The encoder of an
+    encoder-decoder model, whose constants depend on both depths, is left out.
     """
     arch = check_choice(architecture, "architecture", tuple(_DEEPNORM))
-    n = _check_int(encoder_layers, "encoder_layers", 0)
-    m = _check_int(decoder_layers, "decoder_layers", 0)
-    if "encoder" in arch.split("/")[0] and n < 1:
-        raise ValueError(f"architecture {arch!r} needs encoder_layers >= 1; got {n}")
-    if ("decoder" in arch) and m < 1:
-        raise ValueError(f"architecture {arch!r} needs decoder_layers >= 1; got {m}")
+    n = _check_int(num_layers, "num_layers", 1)
     alpha, beta = _DEEPNORM[arch]
-    return float(alpha(n, m)), float(beta(n, m))
+    return float(alpha(n, n)), float(beta(n, n))
 
 
 def gpt2_residual_std(n_layer, std=0.02) -> float:
