@@ -152,8 +152,8 @@ def test_init_schemes():
     fix = residual.init_residual_mlp("fixup", 9, 4, 8, rng=0)
     he = residual.init_residual_mlp("he", 9, 4, 8, rng=0)
     assert np.allclose(fix["W1"], he["W1"] / 3) and not fix["W2"].any() and not fix["w"].any()
-    assert np.all(residual.init_residual_mlp("rezero", 9, 4, 8, rng=0)["m"] == 0)
-    assert np.allclose(residual.init_residual_mlp("scaled", 9, 4, 8, rng=0)["m"], 1 / 3)
+    assert np.all(residual.init_residual_mlp("rezero", 9, 4, 8, rng=0)["s"] == 0)
+    assert np.allclose(residual.init_residual_mlp("scaled", 9, 4, 8, rng=0)["s"], 1 / 3)
 
 
 def test_training_fixup_trains_where_he_diverges():
@@ -177,7 +177,7 @@ def test_training_step_is_gradient_descent():
         h = X.copy()
         for l in range(3):
             u = np.maximum((h + q["b1"][l]) @ q["W1"][l].T + q["b2"][l], 0)
-            h = h + q["m"][l] * (u @ q["W2"][l].T) + q["b3"][l]
+            h = h + q["s"][l] * (u @ q["W2"][l].T) + q["b3"][l]
         return 0.5 * np.mean((h @ q["w"] + q["c"] - y) ** 2)
     assert math.isclose(loss(p), before, rel_tol=1e-12)
     g2 = 0.0

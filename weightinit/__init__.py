@@ -10,7 +10,8 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.datasets` (a small NumPy trainer and toy data), :mod:`~weightinit.plots` and
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
 (per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`,
-:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing).
+:mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing),
+:mod:`~weightinit.residual` (residual networks and normalization layers at initialization).
 """
 
 from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train

@@ -582,22 +582,22 @@ RESIDUAL_SCHEMES = ("he", "scaled", "fixup", "rezero")
 
 
 def init_residual_mlp(scheme, depth, width, hidden, *, rng=None) -> dict:
-    r"""Parameters of a residual MLP ``x <- x + m * (relu((x + b1) W1^T + b2) W2^T) + b3``, read out by ``x w + c``.
+    r"""Parameters of a residual MLP ``x <- x + s * (relu((x + b1) W1^T + b2) W2^T) + b3``, read out by ``x w + c``.
 
-    Every block has scalar biases ``b1, b2, b3`` (0) and a scalar multiplier ``m``; all are
+    Every block has scalar biases ``b1, b2, b3`` (0) and a scalar multiplier ``s``; all are
     trained. ``W1`` is ``(hidden, width)``, ``W2`` is ``(width, hidden)``.
 
     * ``"he"``: W1 He-normal :math:`N(0, 2/d)`, W2 :math:`N(0, 1/\text{hidden})` (so that the branch keeps
-      the variance: :math:`\operatorname{Var}(F(x)) = \operatorname{Var}(x)`, and each block doubles it), m = 1,
+      the variance: :math:`\operatorname{Var}(F(x)) = \operatorname{Var}(x)`, and each block doubles it), s = 1,
       read-out :math:`N(0, 1/d)`.
-    * ``"scaled"``: as ``"he"`` with :math:`m = 1/\sqrt{L}` (the variance then stays below
+    * ``"scaled"``: as ``"he"`` with :math:`s = 1/\sqrt{L}` (the variance then stays below
       :math:`e\,v_0`).
     * ``"fixup"``: W1 He times :func:`fixup_scale` (L, 2) :math:`= L^{-1/2}`, W2 = 0, read-out
-      w = 0, c = 0, m = 1 (Zhang et al. 2019).
-    * ``"rezero"``: as ``"he"`` with m = 0 (Bachlechner et al. 2021; SkipInit of De & Smith 2020).
+      w = 0, c = 0, s = 1 (Zhang et al. 2019).
+    * ``"rezero"``: as ``"he"`` with s = 0 (Bachlechner et al. 2021; SkipInit of De & Smith 2020).
 
     Returns a dict of arrays ``W1 (L, hidden, width)``, ``W2 (L, width, hidden)``, ``b1, b2, b3,
-    m (L,)``, ``w (width,)``, ``c ()``. Draw order: W1 and W2 of every block (W1 first), then w.
+    s (L,)``, ``w (width,)``, ``c ()``. Draw order: W1 and W2 of every block (W1 first), then w.
     """
     scheme = check_choice(scheme, "scheme", RESIDUAL_SCHEMES)
     depth = _check_int(depth, "depth", 1)
@@ -607,17 +607,17 @@ def init_residual_mlp(scheme, depth, width, hidden, *, rng=None) -> dict:
     w1 = gen.standard_normal((depth, hidden, width)) * math.sqrt(2.0 / width)
     w2 = gen.standard_normal((depth, width, hidden)) * math.sqrt(1.0 / hidden)
     w = gen.standard_normal(width) / math.sqrt(width)
-    m = np.ones(depth)
+    s = np.ones(depth)
     if scheme == "scaled":
-        m[:] = 1.0 / math.sqrt(depth)
+        s[:] = 1.0 / math.sqrt(depth)
     elif scheme == "rezero":
-        m[:] = 0.0
+        s[:] = 0.0
     elif scheme == "fixup":
         w1 *= fixup_scale(depth, 2)
         w2[:] = 0.0
         w[:] = 0.0
     return {"W1": w1, "W2": w2, "b1": np.zeros(depth), "b2": np.zeros(depth), "b3": np.zeros(depth),
-            "m": m, "w": w, "c": np.zeros(())}
+            "s": s, "w": w, "c": np.zeros(())}
 
 
 def teacher_task(n_samples, dim, *, rng=None):
@@ -663,7 +663,7 @@ class ResidualTraining:
         return ~np.isfinite(self.final)
 
 
-_PARAM_KEYS = ("W1", "W2", "b1", "b2", "b3", "m", "w", "c")
+_PARAM_KEYS = ("W1", "W2", "b1", "b2", "b3", "s", "w", "c")
 
 
 def _mlp_forward(p, X, keep):
@@ -675,7 +675,7 @@ def _mlp_forward(p, X, keep):
         z = xin @ np.swapaxes(p["W1"][:, l], 1, 2) + p["b2"][:, l, None, None]
         u = np.maximum(z, 0.0)
         f = u @ np.swapaxes(p["W2"][:, l], 1, 2)
-        x = x + p["m"][:, l, None, None] * f + p["b3"][:, l, None, None]
+        x = x + p["s"][:, l, None, None] * f + p["b3"][:, l, None, None]
         if keep:
             cache.append((xin, z, u, f))
     out = x @ p["w"][:, :, None]
@@ -688,13 +688,13 @@ def _mlp_grads(p, X, y):
     gy = (pred - y) / X.shape[0]                         # d(½ mean sq. err.)/d pred, (R, B)
     g = {"w": np.einsum("rb,rbd->rd", gy, xl), "c": gy.sum(axis=1)}
     gx = gy[..., None] * p["w"][:, None, :]
-    for key in ("W1", "W2", "b1", "b2", "b3", "m"):
+    for key in ("W1", "W2", "b1", "b2", "b3", "s"):
         g[key] = np.zeros_like(p[key])
     for l in range(p["W1"].shape[1] - 1, -1, -1):
         xin, z, u, f = cache[l]
         g["b3"][:, l] = gx.sum(axis=(1, 2))
-        g["m"][:, l] = np.einsum("rbd,rbd->r", gx, f)
-        mg = p["m"][:, l, None, None] * gx
+        g["s"][:, l] = np.einsum("rbd,rbd->r", gx, f)
+        mg = p["s"][:, l, None, None] * gx
         g["W2"][:, l] = np.swapaxes(mg, 1, 2) @ u
         du = (mg @ p["W2"][:, l]) * (z > 0)
         g["b2"][:, l] = du.sum(axis=(1, 2))
@@ -710,8 +710,8 @@ def train_residual_mlps(inits: Mapping[str, dict], X, y, *, lrs: Sequence[float]
     """Train residual MLPs of :func:`init_residual_mlp` with plain SGD, every (init, learning rate) pair at once.
 
     All runs are vectorised along a leading axis and see the same minibatches; the loss is half
-    the mean squared error. A run whose full-data loss becomes non-finite or exceeds 1e6 is marked
-    diverged (``inf`` from then on) and frozen.
+    the mean squared error. A run whose minibatch loss (or final loss on the whole set) becomes
+    non-finite or exceeds 1e6 is marked diverged (``inf`` from then on) and frozen.
 
     Parameters
     ----------
