@@ -8,8 +8,8 @@ initialization, Yang et al. 2019); the depth scalings of Fixup (Zhang et al. 201
 (Wang et al. 2022) and GPT-2 (Radford et al. 2019, as nanoGPT implements it); and a small
 vectorised trainer that compares initializations of a deep residual MLP.
 
-Conventions
------------
+Blocks and conventions
+----------------------
 * A batch is ``(batch, n)``; a weight has PyTorch shape ``(out, in)``, so a layer is ``x @ W.T``.
 * The block of :func:`residual_stack` has a one-layer branch ``F(u) = W f(u)`` with
   ``Var(W) = sigma_w2 / n`` (``sigma_w2 = 2`` is He's value for ReLU):
