@@ -15,6 +15,7 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 """
 
 from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train
+from . import recurrent
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -42,8 +43,12 @@ from . import residual  # residual networks and normalization layers at initiali
 from .style import use_korean_style
 from .threads import blas_threads, limit_blas_threads
 
+from . import parametrization  # noqa: E402  (width scaling: SP and μP)
+
 __version__ = "0.1.0"
 
 __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
 __all__ += ["residual"]
+__all__ += ["recurrent"]
+__all__ += ["parametrization"]

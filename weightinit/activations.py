@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-from scipy.special import erf as _erf
 
 __all__ = [
     "Activation",
@@ -156,6 +155,14 @@ def _sigmoid_grad(z):
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _erf(x):
+    # imported here, not at module level: scipy.special loads scipy's own OpenBLAS, and importing
+    # weightinit must not change a process's BLAS threads (tests/test_threads.py)
+    from scipy.special import erf
+
+    return erf(x)
 
 
 def _gelu(z):

@@ -21,9 +21,11 @@ __all__ = [
     "plot_std_vs_depth",
     "plot_loss_curves",
     "plot_grad_norms",
+    "plot_lr_sweep",
     "plot_profiles",
     "enable_notebook_display",
     "QUANTITY_LABELS",
+    "plot_through_time",
 ]
 
 QUANTITY_LABELS = {
@@ -509,6 +511,98 @@ def plot_grad_norms(result, *, steps: Sequence[int] = (0,), logy: bool = True, t
     ax.legend(fontsize=8)
     if title is not None:
         fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_through_time(panels, *, ylabel: str = "기울기의 노름", title: str | None = None):
+    """Gradient norm against the number of steps travelled back in time, one panel per group.
+
+    Parameters
+    ----------
+    panels : dict ``{panel title: {label: values}}``
+        ``values`` is an array of shape ``(T + 1,)`` indexed by time step ``t = 0..T`` (for
+        example :meth:`weightinit.recurrent.BPTTResult.mean_grad_norm`); it is drawn against
+        ``T - t``, the number of steps back from the read-out at ``t = T``.
+    ylabel : str
+        Label of the (logarithmic) y axis.
+    title : str, optional
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty dict {panel title: {label: values}}")
+    fig, axes = _new_figure(1, len(panels), figsize=(4.2 * len(panels), 3.6), sharey=True)
+    for ax, (panel, curves) in zip(axes[0], panels.items()):
+        if not isinstance(curves, Mapping) or not curves:
+            raise ValueError(f"panel {panel!r} must map labels to arrays of gradient norms")
+        for i, (label, values) in enumerate(curves.items()):
+            v = np.asarray(values, dtype=float)
+            if v.ndim != 1 or v.size < 2:
+                raise ValueError(f"{label!r}: values must be a 1-D array over t = 0..T; got shape {v.shape}")
+            back = np.arange(v.size)[::-1]  # T - t
+            ax.plot(back, np.clip(v, 1e-300, None), color=f"C{i % 10}", label=label)
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel("거슬러 올라간 시간 단계 수")
+        ax.legend(fontsize=7)
+    _log_y(axes[0, 0])
+    axes[0, 0].set_ylabel(ylabel)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def _log2_ticks(ax, exponents) -> None:
+    """Label a log2 x axis as ``2^k`` in mathtext (the Korean font has no U+2212 minus)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([2.0**e for e in exponents])
+    ax.set_xticklabels([f"$2^{{{int(e)}}}$" for e in exponents])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def plot_lr_sweep(sweeps, *, titles: Sequence[str] | None = None, figsize=None):
+    """Final loss against learning rate, one line per width, one panel per sweep.
+
+    Parameters
+    ----------
+    sweeps : LRSweep or sequence of LRSweep
+        From :func:`weightinit.parametrization.lr_sweep`; the best rate of each width is marked
+        with a filled circle, diverged runs are left out of the line.
+    titles : sequence of str, optional
+        Panel titles; by default "표준 매개변수화 (SP)" / "μP" and the optimizer.
+    figsize : tuple
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+    """
+    sweeps = list(sweeps) if isinstance(sweeps, (list, tuple)) else [sweeps]
+    if not sweeps:
+        raise ValueError("sweeps is empty")
+    names = {"sp": "표준 매개변수화 (SP)", "mup": "μP"}
+    if titles is None:
+        titles = [f"{names.get(sw.name, sw.name)}, {sw.optimizer.upper() if sw.optimizer == 'sgd' else 'Adam'}"
+                  for sw in sweeps]
+    if len(titles) != len(sweeps):
+        raise ValueError(f"need one title per sweep: {len(sweeps)} sweeps, {len(titles)} titles")
+    ncols = len(sweeps)
+    fig, axes = _new_figure(1, ncols, figsize=figsize or (4.4 * ncols + 0.6, 3.6), sharey=True)
+    for ax, sw, title in zip(axes[0], sweeps, titles):
+        best = sw.best_index
+        for i, width in enumerate(sw.widths):
+            colour = f"C{i % 10}"
+            ax.plot(sw.lrs, sw.loss[i], "-", marker=".", color=colour, lw=1.4, label=f"폭 {width}")
+            ax.plot(sw.lrs[best[i]], sw.loss[i, best[i]], "o", ms=8, color=colour, mec="black", mew=0.8)
+        exps = np.round(np.log2(sw.lrs)).astype(int)
+        _log2_ticks(ax, exps[:: max(1, len(exps) // 7)])
+        _log_y(ax)
+        ax.set_xlabel("학습률")
+        ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel("학습이 끝난 뒤의 손실")
+    axes[0, -1].legend(fontsize=8)
     return fig
 
 
