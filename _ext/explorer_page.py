@@ -5,8 +5,8 @@ places for its plots and table, and a JSON block of the numbers the page compute
 taken from :mod:`weightinit` at build time:
 
 * the Gauss-Hermite nodes and weights and the constants of the trapezoid rule of
-  :func:`weightinit.theory.gaussian_expectation`, so that the page integrates exactly as the
-  library does;
+  :func:`weightinit.theory.gaussian_expectation` (and of the grid on which GELU's and SiLU's
+  moments above q = 1 are integrated), so that the page integrates exactly as the library does;
 * for each initializer of the explorer, its distribution family and ``n * Var(W)`` for a square
   ``(n, n)`` weight, from :func:`weightinit.initializers.init_variance` (checked to be the same
   for every width);
@@ -40,7 +40,7 @@ def explorer_data() -> dict:
     """Everything the page's script takes from :mod:`weightinit` (JSON-serialisable)."""
     from weightinit import initializers, theory
     from weightinit.activations import ACTIVATION_NAMES, get_activation
-    from weightinit.explorer import DEFAULTS, EXPLORER_INITS, RANDOM
+    from weightinit.explorer import DEFAULTS, EXPLORER_INITS, LN_EPS, RANDOM, RESIDUAL_NORMS
 
     inits = {}
     for label, name in EXPLORER_INITS.items():
@@ -65,6 +65,8 @@ def explorer_data() -> dict:
             "gh_max_q": theory._GH_MAX_Q,
             "z_max": theory._Z_MAX,
             "pole_rate": theory._POLE_RATE,
+            "sr_x_max": theory._SR_X_MAX,
+            "sr_step": theory._SR_STEP,
         },
         "activations": {
             name: {"label": get_activation(name).label, "saturates": get_activation(name).saturates,
@@ -73,8 +75,11 @@ def explorer_data() -> dict:
         },
         "leaky_default_slope": get_activation("leaky_relu").negative_slope,
         "inits": inits,
+        "modes": {"mlp": "다층 퍼셉트론: 층마다 활성화 값과 기울기", "residual": "잔차 연결: 블록마다 잔차 흐름"},
+        "residual": {"norms": RESIDUAL_NORMS, "ln_eps": LN_EPS},
         "defaults": {"activation": "relu", "init": "kaiming_normal", "depth": 10,
-                     "width": DEFAULTS["width"], "sigma": 0.1, "bias_std": 0.0, "seed": 0},
+                     "width": DEFAULTS["width"], "sigma": 0.1, "bias_std": 0.0, "seed": 0,
+                     "mode": "mlp", "alpha": 1.0, "norm": "none"},
     }
 
 
@@ -117,6 +122,7 @@ def explorer_html(data: dict) -> str:
     acts = [(name, a["label"]) for name, a in data["activations"].items()]
     inits = [(name, i["label"]) for name, i in data["inits"].items()]
     controls = "".join([
+        _select("mode", "보기", list(data["modes"].items()), d["mode"]),
         _select("activation", "활성화 함수", acts, d["activation"]),
         _slider("slope", "음수 쪽 계수 a (리키 렐루)", 0, 1, 0.01, data["leaky_default_slope"]),
         _select("init", "초기화", inits, d["init"]),
@@ -125,6 +131,8 @@ def explorer_html(data: dict) -> str:
         _slider("depth", "깊이 (층 수)", 1, 50, 1, d["depth"]),
         _slider("width", "폭 (층마다 노드 수)", 16, 1024, 16, d["width"]),
         _slider("bias", "편향 표준편차 σ_b", 0, 1, 0.01, d["bias_std"]),
+        _slider("alpha", "가지 배율 α (잔차 연결)", 0, 2, 0.01, d["alpha"]),
+        _select("norm", "정규화 위치 (잔차 연결)", list(data["residual"]["norms"].items()), d["norm"]),
         '<div class="wie-control" data-control="seed">'
         '<label for="wie-seed">시드 (가중치와 입력을 새로 뽑기)</label>'
         f'<span class="wie-seed-row"><button type="button" id="wie-seed" name="seed" value="{d["seed"]}">새로 뽑기</button>'

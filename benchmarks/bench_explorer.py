@@ -8,8 +8,9 @@ rounds (they draw the weights of each initializer family once), then ``ROUNDS`` 
 moves; the script prints the first update, the best and the median of the timed ones, and the
 simulated width and batch the page chose. For 256 x 50 the moves are those of
 ``tests/test_browser_explorer.py`` (every control); for the other settings, the bias slider
-between 0 and 0.1, which changes every number but draws no new weights. Target: <= 150 ms at
-width 256 x depth 50 (best); at most 1 s for any update at any setting.
+between 0 and 0.1, which changes every number but draws no new weights; in the residual view,
+the branch scale and the normalization placement. Target: <= 150 ms at width 256 x depth 50
+(best); at most 1 s for any update at any setting.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ SETTINGS = [  # activation, init, width, depth
     ("relu", "kaiming_normal", 1024, 50),
     ("sigmoid", "lecun_normal", 1024, 50),
     ("relu", "kaiming_uniform", 1024, 1),
+    ("gelu", "kaiming_normal", 256, 50),
+    ("silu", "kaiming_normal", 1024, 50),
+]
+
+RESIDUAL_SETTINGS = [  # activation, init, width, depth: the residual view, moving alpha and the norm
+    ("relu", "kaiming_normal", 256, 10),
+    ("relu", "kaiming_normal", 256, 50),
+    ("gelu", "kaiming_normal", 256, 50),
+    ("relu", "orthogonal", 1024, 50),
+    ("silu", "kaiming_normal", 1024, 50),
 ]
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -106,6 +117,19 @@ def _measure(driver, base: str) -> None:
             best, median, label = min(ms), statistics.median(ms), "bias 0 <-> 0.1"
         print(f"{act:<9} {init:<16} {width:>5} {depth:>5} {timed[0]['width']:>5} {timed[0]['batch']:>5} "
               f"{first:>6.0f}ms {best:>6.0f}ms {median:>6.0f}ms  ({label})", flush=True)
+    driver.execute_async_script(SET, "mode", "residual")
+    print("residual view:")
+    for act, init, width, depth in RESIDUAL_SETTINGS:
+        for name, value in (("activation", act), ("init", init), ("depth", depth), ("width", width)):
+            driver.execute_async_script(SET, name, value)
+        moves = [("alpha", "0.5"), ("alpha", "1"), ("norm", "pre_ln"), ("norm", "none")]
+        rounds = driver.execute_async_script(TIME_MOVES, moves, 2 + ROUNDS)
+        first = max(r["ms"] for r in rounds[0])
+        timed = [r for rnd in rounds[2:] for r in rnd]
+        ms = [r["ms"] for r in timed]
+        print(f"{act:<9} {init:<16} {width:>5} {depth:>5} {timed[0]['width']:>5} {timed[0]['batch']:>5} "
+              f"{first:>6.0f}ms {min(ms):>6.0f}ms {statistics.median(ms):>6.0f}ms  (alpha 1 <-> 0.5, norm none <-> pre-LN)",
+              flush=True)
 
 
 if __name__ == "__main__":

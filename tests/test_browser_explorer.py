@@ -20,7 +20,7 @@ import pytest
 
 from test_browser import SHOTS, _load, _requests, browser, server  # noqa: F401 (fixtures)
 from weightinit.activations import ACTIVATION_NAMES, get_activation
-from weightinit.explorer import EXPLORER_INITS, RANDOM
+from weightinit.explorer import EXPLORER_INITS, RANDOM, RESIDUAL_NORMS, residual_stream_variance
 from weightinit.initializers import INITIALIZER_NAMES
 from weightinit.theory import InitSpec, chi1, propagate
 
@@ -87,7 +87,7 @@ def _set(driver, name, value):
 
 def _configure(driver, **controls):
     # order matters: the initializer before sigma, the activation before the slope
-    for name in ("activation", "slope", "init", "sigma", "depth", "width", "bias", "seed"):
+    for name in ("mode", "activation", "slope", "init", "sigma", "depth", "width", "bias", "alpha", "norm", "seed"):
         if name in controls:
             current = driver.execute_script(
                 "return document.querySelector(`#weightinit-explorer [name='${arguments[0]}']`).value", name)
@@ -117,7 +117,8 @@ def test_controls_are_labelled_native_elements_with_weightinit_values(page):
         """
     )
     by_name = {c["name"]: c for c in info["controls"]}
-    assert set(by_name) == {"activation", "slope", "init", "sigma", "depth", "width", "bias", "seed"}
+    assert set(by_name) == {"mode", "activation", "slope", "init", "sigma", "depth", "width", "bias", "seed",
+                            "alpha", "norm"}
     for c in info["controls"]:
         assert c["label"] and HANGUL.search(c["label"]) and c["labelVisible"], f"control {c['name']} lacks a visible Korean label"
     assert by_name["activation"]["options"] == list(ACTIVATION_NAMES)
@@ -127,6 +128,9 @@ def test_controls_are_labelled_native_elements_with_weightinit_values(page):
     assert (by_name["depth"]["min"], by_name["depth"]["max"]) == ("1", "50")
     assert (by_name["width"]["min"], by_name["width"]["max"]) == ("16", "1024")
     assert by_name["bias"]["min"] == "0" and by_name["bias"]["scale"] is None
+    assert by_name["mode"]["options"] == ["mlp", "residual"]
+    assert by_name["norm"]["options"] == list(RESIDUAL_NORMS)
+    assert (by_name["alpha"]["min"], by_name["alpha"]["max"]) == ("0", "2")
     assert info["head"] == ["층", "활성화 값 표준편차 (이론)", "활성화 값 표준편차 (시뮬레이션)",
                             "기울기 표준편차 (이론)", "기울기 표준편차 (시뮬레이션)"]
 
@@ -180,7 +184,8 @@ def test_new_draw_button_changes_the_simulation_not_the_theory(page):
 # uniform initializers (another sampling path in the page).
 TABLE_SETTINGS = [(act, init, None) for init in ("xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal")
                   for act in ("relu", "tanh", "sigmoid")] + [("tanh", RANDOM, s) for s in (0.01, 0.1, 1.0)] + [
-    ("relu", "kaiming_uniform", None), ("tanh", "xavier_uniform", None), ("leaky_relu", "pytorch_default_uniform", None)]
+    ("relu", "kaiming_uniform", None), ("tanh", "xavier_uniform", None), ("leaky_relu", "pytorch_default_uniform", None),
+    ("gelu", "kaiming_normal", None), ("silu", "xavier_normal", None), ("gelu_tanh", "orthogonal", None)]
 
 
 @pytest.mark.parametrize("act, init, sigma", TABLE_SETTINGS)
@@ -236,7 +241,7 @@ def test_page_theory_matches_weightinit_on_a_grid(page):
                         else:
                             assert got["qStar"] is None, s
                         checked += 1
-    assert checked == 240
+    assert checked == len(ACTIVATION_NAMES) * (len(EXPLORER_INITS) - 1 + 5) * 2 * 2
     print(f"page theory vs weightinit: {checked} settings, worst relative difference {worst:.2e}")
 
 
@@ -667,3 +672,165 @@ def test_light_dark_and_phone(page):
         assert fit["wide"] == 0, fit
     finally:
         page.set_window_size(size["width"], size["height"])
+
+
+
+# --- Residual mode -------------------------------------------------------------------------------
+
+
+def _weight_var_times_n(init, sigma, width):
+    from weightinit.initializers import init_variance
+
+    return width * (sigma**2 if init == RANDOM else init_variance(init, (width, width)))
+
+
+def test_residual_theory_matches_the_python_reference(page):
+    """The page's residual-stream variance against weightinit.explorer.residual_stream_variance
+    (1e-9 relative) for every activation, both placements and a range of branch scales,
+    initializers and depths."""
+    settings, refs = [], []
+    for act in ACTIVATION_NAMES:
+        for norm in RESIDUAL_NORMS:
+            for alpha in (0.0, 0.3, 1.0, 2.0):
+                for init, sigma in (("kaiming_normal", 0.1), ("xavier_uniform", 0.1), (RANDOM, 0.05), ("orthogonal", 0.1)):
+                    for width, depth in ((256, 50), (16, 7)):
+                        s = {"mode": "residual", "activation": act, "slope": 0.2, "init": init, "sigma": sigma,
+                             "depth": depth, "width": width, "biasStd": 0.0, "seed": 0, "alpha": alpha, "norm": norm}
+                        settings.append(s)
+                        kwargs = {"negative_slope": 0.2} if act == "leaky_relu" else None
+                        refs.append(residual_stream_variance(depth, alpha, norm, act, 1.0,
+                                                             sigma_w2=_weight_var_times_n(init, sigma, width),
+                                                             activation_kwargs=kwargs))
+    got = page.execute_script("return arguments[0].map(s => window.weightinitExplorer.theory(s).streamVar)", settings)
+    worst = 0.0
+    for s, g, r in zip(settings, got, refs):
+        g = np.array([np.inf if v is None else v for v in g], dtype=float)
+        assert g.shape == r.shape, s
+        np.testing.assert_allclose(g, r, rtol=1e-9, err_msg=str(s))
+        finite = np.isfinite(r) & (r > 0)
+        worst = max(worst, float(np.max(np.abs(g[finite] - r[finite]) / r[finite])))
+    print(f"residual theory, page vs weightinit: {len(settings)} settings, worst relative difference {worst:.1e}")
+    # the closed forms the reference documents: (1 + alpha^2)^L for ReLU with He, v0 + L alpha^2 c with pre-LN
+    np.testing.assert_allclose(residual_stream_variance(10, 1.0), 2.0 ** np.arange(11), rtol=1e-14)
+    np.testing.assert_allclose(residual_stream_variance(10, 0.5, "pre_ln"), 1 + 0.25 * np.arange(11), rtol=1e-14)
+
+
+def _numpy_residual_stream(act, depth, width, alpha, norm, sigma_w2, batch, rng):
+    """Monte Carlo of x <- x + alpha W f(u), u = x or LN(x), in NumPy (independent of the page)."""
+    f = get_activation(act)
+    x = rng.standard_normal((batch, width))
+    stds = [x.std()]
+    for _ in range(depth):
+        u = x
+        if norm == "pre_ln":
+            u = (x - x.mean(axis=1, keepdims=True)) / np.sqrt(x.var(axis=1, keepdims=True) + 1e-5)
+        w = rng.standard_normal((width, width)) * math.sqrt(sigma_w2 / width)
+        x = x + alpha * f(u) @ w.T
+        stds.append(x.std())
+    return np.array(stds)
+
+
+@pytest.mark.parametrize("act, init, alpha, norm, depth", [
+    ("relu", "kaiming_normal", 1.0, "none", 12),
+    ("relu", "kaiming_normal", 1.0, "pre_ln", 30),
+    ("tanh", "xavier_normal", 0.5, "none", 20),
+    ("gelu", "kaiming_normal", 0.7, "pre_ln", 20),
+    ("silu", "kaiming_uniform", 1.0, "none", 10),
+])
+def test_residual_simulation_agrees_with_numpy_and_theory(page, act, init, alpha, norm, depth):
+    """The page's simulated stream (mean of three seeds) and a NumPy Monte Carlo of the same model
+    (mean of three draws) each within 10% of the theory at width 256, and within 20% of each other."""
+    width = 256
+    sw2 = _weight_var_times_n(init, 0.1, width)
+    page_runs = []
+    for seed in range(3):
+        s = {"mode": "residual", "activation": act, "slope": 0.01, "init": init, "sigma": 0.1, "depth": depth,
+             "width": width, "biasStd": 0.0, "seed": seed, "alpha": alpha, "norm": norm}
+        out = page.execute_script("return window.weightinitExplorer.simulateResidual(arguments[0])", s)
+        assert out["width"] == width
+        page_runs.append(out["streamStd"])
+    page_std = np.mean(page_runs, axis=0)
+    rng = np.random.default_rng(12345)
+    np_std = np.mean([_numpy_residual_stream(act, depth, width, alpha, norm, sw2, 128, rng) for _ in range(3)], axis=0)
+    theory_std = np.sqrt(residual_stream_variance(depth, alpha, norm, act, 1.0, sigma_w2=sw2))
+    print(f"{act} {norm} alpha={alpha}, block {depth}: theory {theory_std[-1]:.4g}, page {page_std[-1]:.4g}, "
+          f"numpy {np_std[-1]:.4g}")
+    np.testing.assert_allclose(page_std, theory_std, rtol=0.10, err_msg="page simulation vs theory")
+    np.testing.assert_allclose(np_std, theory_std, rtol=0.10, err_msg="numpy Monte Carlo vs theory")
+    # two independent means, each within 10% of the theory: within 20% of each other
+    np.testing.assert_allclose(page_std, np_std, rtol=0.20, err_msg="page simulation vs numpy Monte Carlo")
+
+
+def test_residual_mode_view_and_controls(page):
+    """Switching to the residual view hides the histograms and shows one row per block (0..L) with
+    the theory of weightinit; the branch scale and the normalization placement each change the
+    table and the plot; pre-LN grows linearly and no normalization exponentially; the controls
+    of the other view are switched off."""
+    _configure(page, activation="relu", init="kaiming_normal", depth=10, width=256, bias=0)
+    _set(page, "mode", "residual")
+    _configure(page, alpha="1", norm="none")
+    view = page.execute_script(
+        """
+        const root = document.getElementById('weightinit-explorer');
+        return {hists: root.querySelector('.wie-hists').hidden,
+                head: [...root.querySelectorAll('.wie-table thead th')].map(th => th.textContent),
+                caption: root.querySelector('.wie-table caption').textContent,
+                off: ['bias', 'alpha', 'norm'].map(n => root.querySelector(`[name="${n}"]`).disabled),
+                status: root.querySelector('.wie-status').textContent};
+        """)
+    assert view["hists"] and view["off"] == [True, False, False]
+    assert view["head"] == ["블록", "잔차 흐름 표준편차 (이론)", "잔차 흐름 표준편차 (시뮬레이션)"]
+    assert view["caption"].startswith("블록별")
+    assert "잔차 흐름" in view["status"] and "α = 1.000" in view["status"], view["status"]
+    rows = page.execute_script(READ_TABLE)
+    assert [int(r[0]) for r in rows] == list(range(11))
+    np.testing.assert_allclose([r[1] for r in rows], 2.0 ** (np.arange(11) / 2), rtol=1e-12)
+    fingerprint = "return [document.querySelector('#weightinit-explorer .wie-table tbody').innerHTML," \
+                  " document.querySelector('#weightinit-explorer .wie-std-plot canvas').toDataURL()]"
+    before = page.execute_script(fingerprint)
+    _set(page, "alpha", "0.5")
+    after_alpha = page.execute_script(fingerprint)
+    assert before[0] != after_alpha[0] and before[1] != after_alpha[1]
+    _set(page, "norm", "pre_ln")
+    after_norm = page.execute_script(fingerprint)
+    assert after_alpha[0] != after_norm[0] and after_alpha[1] != after_norm[1]
+    rows = page.execute_script(READ_TABLE)
+    np.testing.assert_allclose([r[1] ** 2 for r in rows], 1 + 0.25 * np.arange(11), rtol=1e-12)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    root = page.find_element("id", "weightinit-explorer")
+    page.execute_script("arguments[0].scrollIntoView()", root)
+    root.screenshot(str(SHOTS / "explorer-residual.png"))
+    # back to the multilayer view: the histograms return, alpha and norm are switched off
+    _configure(page, alpha="1", norm="none")
+    _set(page, "mode", "mlp")
+    view = page.execute_script(
+        """
+        const root = document.getElementById('weightinit-explorer');
+        return {hists: root.querySelector('.wie-hists').hidden,
+                head: root.querySelectorAll('.wie-table thead th').length,
+                off: ['bias', 'alpha', 'norm'].map(n => root.querySelector(`[name="${n}"]`).disabled)};
+        """)
+    assert not view["hists"] and view["head"] == 6 and view["off"] == [False, True, True]
+
+
+def test_residual_mode_updates_stay_bounded(page):
+    """Residual view at 256 x 50 (best of five per move within 150 ms) and at 1024 x 50 (each move
+    within HEAVY_BOUND_MS, input never blocked longer than RESPONSIVE_BOUND_MS)."""
+    _configure(page, mode="residual", activation="relu", init="kaiming_normal", depth=50, width=256, alpha="1",
+               norm="none")
+    moves = [("alpha", "0.5"), ("alpha", "1"), ("norm", "pre_ln"), ("norm", "none"), ("activation", "gelu"),
+             ("activation", "relu")]
+    results = _time_moves(page, moves, 6)
+    for i, (name, value) in enumerate(moves):
+        ms = sorted(r[i]["ms"] for r in results[1:])
+        print(f"residual 256 x 50, {name}={value}: best {ms[0]:.0f} ms, median {ms[len(ms) // 2]:.0f} ms")
+        assert ms[0] <= 150, f"residual {name}={value} took {ms[0]:.0f} ms at best"
+    report = [("width=1024", _heavy(page, "width", 1024)), ("norm=pre_ln", _heavy(page, "norm", "pre_ln")),
+              ("activation=silu", _heavy(page, "activation", "silu")), ("init=orthogonal", _heavy(page, "init", "orthogonal"))]
+    for label, r in report:
+        print(f"residual 1024 x 50, {label}: {r['ms']:.0f} ms, longest block {r['longest']:.0f} ms "
+              f"(simulated width {r['width']}, batch {r['batch']})")
+        _check_reduction_is_stated(r, 1024)
+        assert r["ms"] <= HEAVY_BOUND_MS and r["longest"] <= RESPONSIVE_BOUND_MS, (label, r)
+    _configure(page, norm="none", alpha="1")
+    _configure(page, mode="mlp", width=256, depth=10, init="kaiming_normal", activation="relu")

@@ -82,3 +82,71 @@ def test_unknown_name_lists_the_valid_ones():
 def test_bad_arguments_raise(args, kwargs, error):
     with pytest.raises(error):
         get_activation(*args, **kwargs)
+
+
+# --- GELU and SiLU against PyTorch ---------------------------------------------------------------
+# Reference values computed once with torch 2.13.0 (CPU, float64):
+#   x = torch.tensor(TORCH_POINTS, dtype=torch.float64, requires_grad=True)
+#   torch.nn.functional.gelu(x)                       -> "gelu"
+#   torch.nn.functional.gelu(x, approximate="tanh")   -> "gelu_tanh"
+#   torch.nn.functional.silu(x)                       -> "silu"
+# and the derivatives as torch.autograd.grad(y.sum(), x).
+TORCH_POINTS = [-8.0, -4.0, -2.5, -1.0, -0.5, -0.1, 0.0, 0.1, 0.5, 1.0, 1.7, 3.0, 6.0]
+TORCH_VALUES = {
+    "gelu": [-4.884981308350689e-15, -0.00012668496733247991, -0.015524163314440398, -0.15865525393145702,
+             -0.15426876936299344, -0.0460172162722971, 0.0, 0.053982783727702904, 0.34573123063700656,
+             0.841344746068543, 1.6242387133104768, 2.99595030590511, 5.999999994080474],
+    "gelu_tanh": [-0.0, -7.024594819227126e-05, -0.015084266089998577, -0.15880800939172324,
+                  -0.15428599017485606, -0.04601724895456484, 0.0, 0.053982751045435165, 0.34571400982514394,
+                  0.8411919906082768, 1.624105895551156, 2.996362607918227, 5.9999999999156035],
+    "silu": [-0.002682801043731825, -0.07194483984836623, -0.18964545005310887, -0.2689414213699951,
+             -0.1887703343990727, -0.047502081252106004, 0.0, 0.052497918747894, 0.3112296656009273,
+             0.7310585786300049, 1.437409049357991, 2.8577223804672998, 5.985164261060192],
+}
+TORCH_DERIVATIVES = {
+    "gelu": [-3.9807546004751306e-14, -0.0005036496612264215, -0.03761108590814519, -0.08331547058768635,
+             0.13250487534383712, 0.4204769079752698, 0.5, 0.5795230920247302, 0.8674951246561629,
+             1.0833154705876864, 1.1153179687821648, 1.011945647204184, 1.0000000354687093],
+    "gelu_tanh": [0.0, -0.00033512319712218684, -0.03795157621266618, -0.08296408384578252,
+                  0.13263009646535764, 0.4204782107282433, 0.5, 0.5795217892717567, 0.8673699035346424,
+                  1.0829640838457826, 1.115914631452605, 1.0115841666309695, 1.0000000007709977],
+    "silu": [-0.0023465512355853157, -0.05266461489107291, -0.09940111134152683, 0.07232948812851325,
+             0.2600388126973482, 0.4500832085017708, 0.5, 0.5499167914982293, 0.7399611873026519,
+             0.9276705118714869, 1.067564504759019, 1.0881041060151693, 1.0123264325915249],
+}
+
+
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu"])
+def test_gelu_silu_match_pytorch(name):
+    act = get_activation(name)
+    x = np.array(TORCH_POINTS)
+    # absolute 1e-15 near 0 and in the far tail (-8: 0.5 x (1 + erf) loses digits there in both)
+    np.testing.assert_allclose(act(x), TORCH_VALUES[name], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(act.derivative(x), TORCH_DERIVATIVES[name], rtol=1e-12, atol=1e-14)
+
+
+def test_gelu_silu_from_their_definitions():
+    from scipy.special import expit, ndtr
+
+    z = np.linspace(-6, 6, 121)
+    np.testing.assert_allclose(get_activation("gelu")(z), z * ndtr(z), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(get_activation("silu")(z), z * expit(z), rtol=1e-12, atol=1e-15)
+    # the tanh form stays within 5e-4 of the exact GELU (Hendrycks & Gimpel 2016)
+    assert np.max(np.abs(get_activation("gelu_tanh")(z) - z * ndtr(z))) < 5e-4
+    for name in ("gelu", "gelu_tanh", "silu"):
+        act = get_activation(name)
+        assert act.is_smooth_rectifier and not act.is_rectifier and not act.saturates
+        assert float(act(0.0)) == 0.0 and float(act.derivative(0.0)) == 0.5
+        assert not act.saturated(act(z)).any()
+        # they approach ReLU far from 0
+        far = np.array([-30.0, 30.0])
+        np.testing.assert_allclose(act(far), [0.0, 30.0], atol=1e-11)
+
+
+def test_new_names_are_listed():
+    for name in ("gelu", "gelu_tanh", "silu"):
+        assert name in ACTIVATION_NAMES
+        assert get_activation(name.upper()).name == name
+    assert get_activation("GELU-tanh").name == "gelu_tanh"
+    with pytest.raises(ValueError, match="takes no keyword"):
+        get_activation("gelu", negative_slope=0.1)

@@ -83,6 +83,18 @@ def test_histograms_of_relu_show_the_positive_part_and_many_layers(no_font_logs)
     assert render(fig).startswith(PNG_MAGIC)
 
 
+@pytest.mark.parametrize("activation", ["gelu", "silu"])
+def test_histograms_and_explorer_figure_of_gelu_and_silu(activation, no_font_logs):
+    from weightinit.explorer import explorer_figure
+
+    res = simulate(32, 4, activation, "kaiming_normal", batch_size=50, rng=0, keep_arrays=True)
+    fig = plots.plot_histograms(res, ("activation",))
+    assert "(A>0)" not in all_text(fig)  # the negative side of GELU / SiLU is shown
+    assert render(fig).startswith(PNG_MAGIC)
+    fig = explorer_figure(res)
+    assert res.activation.label in all_text(fig) and render(fig).startswith(PNG_MAGIC)
+
+
 def test_histograms_need_the_arrays():
     res = simulate(16, 2, "tanh", 0.2, batch_size=10, rng=0, keep_arrays=False)
     with pytest.raises(ValueError, match="keep_arrays"):

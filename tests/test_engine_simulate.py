@@ -39,6 +39,8 @@ CASES = [
     ("tanh", "xavier_normal", 2),
     ("tanh", "kaiming_normal", 2),
     ("tanh", 0.05, 2),
+    ("gelu", "kaiming_normal", 4),
+    ("silu", "xavier_normal", 4),
 ]
 
 

@@ -207,7 +207,7 @@ def test_propagate_rejects_bad_sizes(kwargs, error):
 
 def test_propagate_rejects_unknown_activation():
     with pytest.raises(ValueError, match="valid names"):
-        theory.propagate(10, "gelu", "xavier_normal", depth=2)
+        theory.propagate(10, "swish", "xavier_normal", depth=2)
 
 
 def test_negative_variance_is_rejected():
@@ -307,3 +307,155 @@ def test_gaussian_even_moments(q, k):
     double_factorial = math.prod(range(2 * k - 1, 0, -2))
     got = float(theory.gaussian_expectation(lambda z: z ** (2 * k), q))
     assert got == pytest.approx(double_factorial * q**k, rel=1e-10, abs=1e-300)
+
+
+# --- GELU and SiLU -------------------------------------------------------------------------------
+
+SMOOTH = ["gelu", "gelu_tanh", "silu"]
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+@pytest.mark.parametrize("q", [0.01, 0.5, 1.0, 3.0, 40.0, 2000.0])
+def test_smooth_rectifier_moments_match_adaptive_integration(name, q):
+    from weightinit.activations import get_activation
+
+    f = get_activation(name)
+    scale = max(1.0, q)
+    assert theory.activation_mean(name, q) == pytest.approx(quad_expectation(lambda z: float(f(z)), q),
+                                                            abs=1e-11 * scale)
+    assert theory.activation_second_moment(name, q) == pytest.approx(
+        quad_expectation(lambda z: float(f(z)) ** 2, q), abs=1e-11 * scale)
+    assert theory.derivative_second_moment(name, q) == pytest.approx(
+        quad_expectation(lambda z: float(f.derivative(z)) ** 2, q), abs=1e-11)
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_smooth_rectifier_moments_monte_carlo(name):
+    from weightinit.activations import get_activation
+
+    f = get_activation(name)
+    rng = np.random.default_rng(7)
+    for q in (0.3, 1.0, 5.0):
+        z = math.sqrt(q) * rng.standard_normal(2_000_000)
+        for got, sample in [(theory.activation_mean(name, q), f(z)),
+                            (theory.activation_second_moment(name, q), f(z) ** 2),
+                            (theory.derivative_second_moment(name, q), f.derivative(z) ** 2)]:
+            se = sample.std() / math.sqrt(z.size)
+            assert abs(float(got) - sample.mean()) < 5 * se
+
+
+@pytest.mark.parametrize("q", [0.1, 1.0, 10.0])
+def test_gelu_mean_closed_form(q):
+    # E[z Φ(z)] = q E[φ_1(z)] (Stein) = q / √(2π(1 + q)) for z ~ N(0, q)
+    assert theory.activation_mean("gelu", q) == pytest.approx(q / math.sqrt(2 * math.pi * (1 + q)), abs=1e-13)
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_smooth_rectifier_limits(name):
+    # f(z) ≈ z/2 near 0 and ≈ ReLU far out: E[f²]/q goes from 1/4 to 1/2, E[f'²] from 1/4 to 1/2
+    assert theory.activation_second_moment(name, 1e-6) / 1e-6 == pytest.approx(0.25, rel=1e-4)
+    assert theory.activation_second_moment(name, 1e6) / 1e6 == pytest.approx(0.5, rel=1e-3)
+    assert theory.derivative_second_moment(name, 0.0) == pytest.approx(0.25, abs=1e-14)
+    qs = np.geomspace(1e-4, 1e4, 40)
+    ratio = theory.activation_second_moment(name, qs) / qs
+    assert np.all(np.diff(ratio) > 0)  # fixed_point relies on this being increasing
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_smooth_rectifier_fixed_point_and_chi1(name):
+    # no bias: q* = 0 is stable while σ_w² f'(0)² = σ_w²/4 < 1; χ₁ there is σ_w²/4
+    for sw2 in (1.0, 2.0, 3.0, 3.9):
+        mf = theory.chi1(name, sw2)
+        assert mf.q_star == 0.0 and mf.chi1 == pytest.approx(sw2 / 4, abs=1e-12)
+    # above 4 the variance grows without bound and χ₁ tends to σ_w²/2
+    mf = theory.chi1(name, 4.5)
+    assert math.isinf(mf.q_star) and mf.chi1 == pytest.approx(2.25)
+    # with a bias: the fixed point solves the length map and is stable (slope < 1)
+    for sw2, sb2 in [(1.0, 0.1), (2.0, 0.1), (1.5, 1.0)]:
+        q = theory.fixed_point(name, sw2, sb2)
+        assert 0 < q < math.inf
+        assert sw2 * theory.activation_second_moment(name, q) + sb2 == pytest.approx(q, rel=1e-10)
+        eps = 1e-5 * q
+        slope = sw2 * (theory.activation_second_moment(name, q + eps)
+                       - theory.activation_second_moment(name, q - eps)) / (2 * eps)
+        assert slope < 1
+        assert theory.chi1(name, sw2, sb2).chi1 == pytest.approx(
+            sw2 * quad_expectation(lambda z: float(_act(name).derivative(z)) ** 2, q), abs=1e-10)
+
+
+def _act(name):
+    from weightinit.activations import get_activation
+
+    return get_activation(name)
+
+
+def test_smooth_rectifier_finds_the_lower_root_below_one():
+    # SiLU, σ_w² = 2.35, σ_b² = 0.1: the map dips below the diagonal between two roots < 1;
+    # the stable (lower) one is returned, not found by doubling from q = 1
+    q = theory.fixed_point("silu", 2.35, 0.1)
+    assert 0.2 < q < 1.0
+    h = lambda x: 2.35 * theory.activation_second_moment("silu", x) + 0.1 - x  # noqa: E731
+    assert h(0.9 * q) > 0 > h(1.1 * q)
+
+
+@pytest.mark.parametrize("name, forward, backward", [
+    ("relu", math.sqrt(2), math.sqrt(2)), ("linear", 1.0, 1.0)])
+def test_gains_of_homogeneous_activations(name, forward, backward):
+    assert theory.variance_preserving_gain(name) == pytest.approx(forward, abs=1e-12)
+    assert theory.gradient_preserving_gain(name) == pytest.approx(backward, abs=1e-12)
+    assert theory.variance_preserving_gain(name, q=7.0) == pytest.approx(forward, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", SMOOTH + ["tanh"])
+def test_variance_preserving_gain_keeps_one_layer_variance(name):
+    f = _act(name)
+    g = theory.variance_preserving_gain(name)
+    m2 = quad_expectation(lambda z: float(f(z)) ** 2, 1.0)
+    assert g == pytest.approx(1 / math.sqrt(m2), rel=1e-11)
+    # one layer, Monte Carlo: Var(Z_next) = 1 with Var(W) = g²/n
+    rng = np.random.default_rng(3)
+    n, batch = 400, 2000
+    z = rng.standard_normal((batch, n))
+    w = rng.standard_normal((n, n)) * g / math.sqrt(n)
+    assert (f(z) @ w.T).var() == pytest.approx(1.0, abs=0.03)
+    d2 = quad_expectation(lambda z: float(f.derivative(z)) ** 2, 1.0)
+    assert theory.gradient_preserving_gain(name) == pytest.approx(1 / math.sqrt(d2), rel=1e-11)
+
+
+def test_gelu_silu_gains_differ_forward_and_backward():
+    for name in SMOOTH:
+        assert theory.gradient_preserving_gain(name) < theory.variance_preserving_gain(name)
+    assert theory.variance_preserving_gain("gelu") == pytest.approx(1.5335, abs=1e-4)
+    assert theory.variance_preserving_gain("silu") == pytest.approx(1.6765, abs=1e-4)
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), "1"])
+def test_gains_reject_bad_q(bad):
+    with pytest.raises((ValueError, TypeError), match="q"):
+        theory.variance_preserving_gain("gelu", q=bad)
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "GELU", "gelu_tanh"])
+def test_calculate_gain_has_no_gelu_silu_and_says_where_to_look(name):
+    from weightinit.initializers import calculate_gain, kaiming_normal
+
+    with pytest.raises(ValueError, match="variance_preserving_gain"):
+        calculate_gain(name)
+    with pytest.raises(ValueError, match="variance_preserving_gain"):
+        kaiming_normal((4, 4), nonlinearity=name, rng=0)
+
+
+@pytest.mark.parametrize("name", SMOOTH)
+def test_propagate_matches_simulation(name):
+    from weightinit.simulate import simulate
+
+    g2 = theory.variance_preserving_gain(name) ** 2
+    spec = ("random_normal", {"std": math.sqrt(g2 / 256)})
+    # q = 1 is a fixed point once the input looks like an activation of unit-variance z
+    held = theory.propagate(256, name, spec, depth=6, input_second_moment=1 / g2)
+    np.testing.assert_allclose(held.preact_var, 1.0, rtol=1e-9)
+    prof = theory.propagate(256, name, spec, depth=6)
+    sim = simulate(256, 6, name, spec, batch_size=400, rng=1)
+    np.testing.assert_allclose(sim.preact_std, prof.preact_std, rtol=0.06)
+    np.testing.assert_allclose(sim.act_std, prof.act_std, rtol=0.06)
+    np.testing.assert_allclose(sim.grad_preact_std, prof.grad_preact_std, rtol=0.1)

@@ -33,7 +33,7 @@ def numeric_grads(weights, biases, X, y, activation, loss, h=1e-6):
     return out
 
 
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "leaky_relu", "linear", "gelu", "gelu_tanh", "silu"])
 @pytest.mark.parametrize("loss, n_out", [("softmax", 3), ("logistic", 1)])
 def test_backprop_matches_finite_differences(activation, loss, n_out):
     rng = np.random.default_rng(0)

@@ -304,7 +304,7 @@ def test_bad_numbers(fn, kwargs, exc, match):
 MODE_ALL = r"mode must be one of 'fan_in', 'fan_out', 'fan_avg'; got 'fan_inn'"
 MODE_KAIMING = r"mode must be one of 'fan_in', 'fan_out'; got 'fan_avg'"
 DIST = r"distribution must be one of 'normal', 'truncated_normal', 'uniform'; got 'gaussian'"
-NONLIN = r"nonlinearity must be one of 'linear', .*'tanh', 'relu', 'leaky_relu', 'selu'; got 'gelu'"
+NONLIN = r"nonlinearity must be one of 'linear', .*'tanh', 'relu', 'leaky_relu', 'selu'; got 'softplus'"
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ NONLIN = r"nonlinearity must be one of 'linear', .*'tanh', 'relu', 'leaky_relu',
         (wi.variance_scaling, {"distribution": "gaussian"}, ValueError, DIST),
         (wi.kaiming_uniform, {"mode": "fan_avg"}, ValueError, MODE_KAIMING),
         (wi.kaiming_normal, {"mode": "fan_avg"}, ValueError, MODE_KAIMING),
-        (wi.kaiming_normal, {"nonlinearity": "gelu"}, ValueError, NONLIN),
+        (wi.kaiming_normal, {"nonlinearity": "softplus"}, ValueError, NONLIN),
         (wi.kaiming_uniform, {"nonlinearity": "ReLU"}, ValueError,
          r"nonlinearity must be one of .*; got 'ReLU'"),
     ],
@@ -329,7 +329,7 @@ def test_bad_choices(fn, kwargs, exc, match):
 
 def test_bad_gain_arguments():
     with pytest.raises(ValueError, match=NONLIN):
-        calculate_gain("gelu")
+        calculate_gain("softplus")
     with pytest.raises(TypeError, match=r"nonlinearity must be one of .*; got NoneType"):
         calculate_gain(None)
     param = r"param \(negative slope of leaky_relu\) must be a finite real number"

@@ -11,11 +11,13 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
 (per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`,
 :mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing),
-:mod:`~weightinit.residual` (residual networks and normalization layers at initialization).
+:mod:`~weightinit.residual` (residual networks and normalization layers at initialization),
+:mod:`~weightinit.transformer` (attention scores, initial loss, GPT-2-style parameters).
 """
 
 from . import activations, datasets, diagnostics, explorer, initializers, plots, simulate, theory, threads, train
 from . import recurrent
+from . import transformer
 from .initializers import (
     INITIALIZER_NAMES,
     calculate_gain,
@@ -52,3 +54,4 @@ __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_bla
 __all__ += ["residual"]
 __all__ += ["recurrent"]
 __all__ += ["parametrization"]
+__all__ += ["transformer"]

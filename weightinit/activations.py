@@ -39,7 +39,7 @@ __all__ = [
     "silu",
 ]
 
-ACTIVATION_NAMES = ("linear", "relu", "leaky_relu", "tanh", "sigmoid")
+ACTIVATION_NAMES = ("linear", "relu", "leaky_relu", "tanh", "sigmoid", "gelu", "gelu_tanh", "silu")
 """Names accepted by :func:`get_activation`."""
 
 
@@ -79,6 +79,12 @@ class Activation:
     def is_rectifier(self) -> bool:
         """True for ReLU and leaky ReLU, whose units can be inactive ("dead")."""
         return self.name in ("relu", "leaky_relu")
+
+    @property
+    def is_smooth_rectifier(self) -> bool:
+        """True for GELU (exact and tanh form) and SiLU, which are smooth, unbounded above and
+        not odd, with f(0) = 0, f'(0) = 1/2 and f(z) - max(z, 0) tending to 0 far from 0."""
+        return self.name in ("gelu", "gelu_tanh", "silu")
 
     @property
     def saturates(self) -> bool:
@@ -244,8 +250,9 @@ def get_activation(activation, **kwargs) -> Activation:
     Parameters
     ----------
     activation : str or ``Activation``
-        One of ``"linear"``, ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``
-        (case-insensitive), or an :class:`Activation`, which is returned unchanged.
+        One of ``"linear"``, ``"relu"``, ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``,
+        ``"gelu"``, ``"gelu_tanh"``, ``"silu"`` (case-insensitive), or an :class:`Activation`,
+        which is returned unchanged.
     **kwargs
         ``negative_slope`` for ``"leaky_relu"`` (default 0.01). Other activations take none.
 

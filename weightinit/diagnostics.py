@@ -16,6 +16,12 @@ so with plain SGD a layer whose gradients are 100 times smaller learns about 100
 than the others. A steady per-layer ratio away from 1 points to an initialization that does
 not suit the activation; a single jump points to one layer (a wrong fan, a forgotten
 initializer). A layer with more than ``dead_fraction`` exact zeros (dead ReLU units) is flagged too.
+
+**Per tensor, before any data.** :func:`check_init` compares the mean and standard deviation of every
+named parameter (``{name: array}``, e.g. from ``model.named_parameters()``) with the law it should
+have been drawn from, given as ``{name pattern: expected}`` rules. It catches a special init that was
+silently skipped or applied twice (a residual projection left at the plain standard deviation, or
+scaled down once too often) without running the network.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["LayerReport", "layer_report"]
+__all__ = ["LayerReport", "layer_report", "InitCheck", "check_init"]
 
 
 def _as_layers(arrays, what: str) -> tuple[list[str] | None, list[np.ndarray]]:
@@ -259,3 +265,166 @@ def layer_report(activations, gradients=None, *, names=None, max_spread: float =
         max_spread=float(max_spread),
         dead_fraction=float(dead_fraction),
     )
+
+
+@dataclass(frozen=True)
+class InitCheck:
+    """Per-tensor comparison returned by :func:`check_init`.
+
+    Attributes
+    ----------
+    names : list of str
+    shapes : list of tuple
+    rules : list of str or None
+        The pattern that matched each tensor (None when none did).
+    expected_mean, expected_std : ``ndarray`` (NaN where no rule matched)
+    mean, std : ``ndarray``
+        Measured over all entries of each tensor.
+    status : list of str
+        ``"ok"``, ``"mismatch"`` or ``"no rule"``.
+    rtol : float
+    """
+
+    names: list
+    shapes: list
+    rules: list
+    expected_mean: np.ndarray
+    expected_std: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+    status: list
+    rtol: float
+
+    @property
+    def ratio(self) -> np.ndarray:
+        """Measured over expected standard deviation (NaN where the expected one is 0 or unknown)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.expected_std > 0, self.std / self.expected_std, np.nan)
+
+    @property
+    def mismatches(self) -> list:
+        """Names of the tensors whose statistics do not fit their rule."""
+        return [n for n, s in zip(self.names, self.status) if s == "mismatch"]
+
+    @property
+    def unmatched(self) -> list:
+        """Names of the tensors no rule matched."""
+        return [n for n, s in zip(self.names, self.status) if s == "no rule"]
+
+    @property
+    def ok(self) -> bool:
+        """True when every tensor matched a rule and fits it."""
+        return all(s == "ok" for s in self.status)
+
+    def table(self, *, only_problems: bool = False) -> str:
+        """A fixed-width table, one row per tensor (or only the problems)."""
+        cols = ["텐서", "모양", "기대 표준편차", "측정 표준편차", "비율", "판정"]
+        shown = {"ok": "통과", "mismatch": "불일치", "no rule": "규칙 없음"}
+        rows = []
+        for i, name in enumerate(self.names):
+            if only_problems and self.status[i] == "ok":
+                continue
+            exp = "" if np.isnan(self.expected_std[i]) else f"{self.expected_std[i]:.4g}"
+            if not np.isnan(self.expected_std[i]) and self.expected_std[i] == 0:
+                exp = f"상수 {self.expected_mean[i]:g}"
+            ratio = self.ratio[i]
+            rows.append([name, "×".join(map(str, self.shapes[i])), exp, f"{self.std[i]:.4g}",
+                         "" if np.isnan(ratio) else f"{ratio:.3f}", shown[self.status[i]]])
+        widths = [max(_width(c), *(_width(r[j]) for r in rows)) if rows else _width(c) for j, c in enumerate(cols)]
+        lines = ["  ".join(_rjust(c, w) for c, w in zip(cols, widths))]
+        lines += ["  ".join(_rjust(v, w) for v, w in zip(r, widths)) for r in rows]
+        return "\n".join(lines)
+
+
+def _expected(value, pattern: str) -> tuple[float, float]:
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        mean, std = value
+    else:
+        mean, std = 0.0, value
+    for v, what in ((mean, "mean"), (std, "std")):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.floating, np.integer)) or not np.isfinite(v):
+            raise ValueError(f"rule {pattern!r}: expected a standard deviation or a (mean, std) pair of finite numbers; "
+                             f"got {value!r}")
+    if std < 0:
+        raise ValueError(f"rule {pattern!r}: the standard deviation must be >= 0; got {std}")
+    return float(mean), float(std)
+
+
+def check_init(params, rules, *, rtol: float = 0.05, atol: float = 1e-6) -> InitCheck:
+    """Compare every tensor's measured mean and standard deviation with the law it should have.
+
+    Parameters
+    ----------
+    params : dict ``{name: array_like}``
+        The parameters, e.g. ``{n: p.detach().cpu().numpy() for n, p in model.named_parameters()}``
+        in PyTorch, or :func:`weightinit.transformer.gpt2_init`.
+    rules : dict ``{pattern: expected}``
+        Shell-style patterns (``fnmatch``: ``*`` matches anything, dots included); the first
+        pattern that matches a name is used. ``expected`` is a standard deviation (mean 0) or a
+        ``(mean, std)`` pair; ``std = 0`` means every entry must equal ``mean`` (within ``atol``).
+    rtol : float, default 0.05
+        A random tensor of ``n`` entries fails when ``|std/expected − 1|`` exceeds
+        ``rtol + 4/sqrt(2n)`` (the sample standard deviation of ``n`` normal values has relative
+        spread ``1/sqrt(2n)``), or when its mean is further than ``4·expected/sqrt(n) + atol``
+        from the expected mean.
+    atol : float, default 1e-6
+
+    Returns
+    -------
+    InitCheck
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> params = {"a.weight": rng.normal(0, 0.02, (64, 64)), "a.bias": np.zeros(64),
+    ...           "b.weight": rng.normal(0, 0.02, (64, 64))}
+    >>> check = check_init(params, {"*.bias": 0.0, "a.*": 0.02, "b.*": 0.01})
+    >>> check.mismatches
+    ['b.weight']
+    """
+    from fnmatch import fnmatchcase
+
+    if not isinstance(params, Mapping) or not params:
+        raise TypeError(f"params must be a non-empty {{name: array}} dict; got {type(params).__name__}")
+    if not isinstance(rules, Mapping) or not rules:
+        raise TypeError(f"rules must be a non-empty {{pattern: expected std or (mean, std)}} dict; got {type(rules).__name__}")
+    parsed = [(str(p), *_expected(v, str(p))) for p, v in rules.items()]
+    if isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or not 0 <= rtol < 1:
+        raise ValueError(f"rtol must be a number in [0, 1); got {rtol!r}")
+    if isinstance(atol, bool) or not isinstance(atol, (int, float)) or not atol >= 0:
+        raise ValueError(f"atol must be a number >= 0; got {atol!r}")
+    names, shapes, matched, e_mean, e_std, mean, std, status = [], [], [], [], [], [], [], []
+    for name, value in params.items():
+        try:
+            x = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"params[{name!r}] must be a numeric array (convert tensors with .numpy()); "
+                            f"got {type(value).__name__}") from None
+        if x.size == 0 or not np.all(np.isfinite(x)):
+            raise ValueError(f"params[{name!r}] is empty or contains NaN or infinite values")
+        rule = next((r for r in parsed if fnmatchcase(str(name), r[0])), None)
+        m, s = float(x.mean()), float(x.std())
+        names.append(str(name))
+        shapes.append(tuple(x.shape))
+        mean.append(m)
+        std.append(s)
+        if rule is None:
+            matched.append(None)
+            e_mean.append(np.nan)
+            e_std.append(np.nan)
+            status.append("no rule")
+            continue
+        pattern, mu, sigma = rule
+        matched.append(pattern)
+        e_mean.append(mu)
+        e_std.append(sigma)
+        if sigma == 0:
+            good = bool(np.max(np.abs(x - mu)) <= atol)
+        else:
+            n = x.size
+            good = (abs(s / sigma - 1) <= rtol + 4 / np.sqrt(2 * n)) and (abs(m - mu) <= 4 * sigma / np.sqrt(n) + atol)
+        status.append("ok" if good else "mismatch")
+    return InitCheck(names=names, shapes=shapes, rules=matched, expected_mean=np.array(e_mean),
+                     expected_std=np.array(e_std), mean=np.array(mean), std=np.array(std), status=status,
+                     rtol=float(rtol))

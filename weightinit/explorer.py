@@ -9,21 +9,33 @@ A published page has no kernel; the book's pages carry their own explorer, which
 same quantities in the browser (``_explorer/`` and ``_ext/explorer_page.py`` in the repository).
 :func:`explorer` draws with :func:`explorer_figure`: activation and gradient histograms per layer
 on the left, standard deviation against depth (simulation and theory) on the right.
+
+The page's explorer also has a residual view (a stack of blocks ``x + alpha * W f(u)``, with
+``u = x`` or its layer normalization); :func:`residual_stream_variance` is the theory it draws.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+
+import numpy as np
+
+from ._validation import check_choice, check_real
 from .activations import ACTIVATION_NAMES, get_activation
 from .simulate import SimulationResult, simulate
-from .theory import InitSpec, as_init_spec
+from .theory import InitSpec, activation_second_moment, as_init_spec
 
 __all__ = [
     "RANDOM",
     "DEFAULTS",
     "EXPLORER_INITS",
+    "RESIDUAL_NORMS",
+    "LN_EPS",
     "explorer_result",
     "explorer_figure",
     "explorer",
+    "residual_stream_variance",
 ]
 
 RANDOM = "random"
@@ -198,3 +210,89 @@ def explorer(
     controls = widgets.HBox([widgets.VBox([w_act, w_init]), widgets.VBox([w_depth, w_width, w_sigma]), status])
     return widgets.VBox([controls, out])
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Residual mode of the in-page explorer
+
+RESIDUAL_NORMS = {"none": "없음", "pre_ln": "가지 앞 층 정규화 (pre-LN)"}
+"""The normalization placements of the explorer's residual mode, each value with its Korean label."""
+
+LN_EPS = 1e-5
+"""ε of the layer normalization in the page's simulation (PyTorch's default)."""
+
+
+def residual_stream_variance(depth, branch_scale, norm="none", activation="relu", v0=1.0, *,
+                             sigma_w2=2.0, activation_kwargs=None) -> np.ndarray:
+    r"""Variance of the residual stream after each block, as the explorer's residual mode draws it.
+
+    The stream is :math:`x_{l+1} = x_l + \alpha\,F(u_l)` with :math:`u_l = x_l` (``norm="none"``)
+    or :math:`u_l = \mathrm{LN}(x_l)` (``norm="pre_ln"``: layer normalization over the units of
+    each input, no learned gain or shift, as at initialization). The branch has one layer,
+    :math:`F(u) = W f(u)` with :math:`W` of shape (n, n), entries of mean 0 and variance
+    :math:`\sigma_w^2/n` (:math:`\sigma_w^2 = 2` is He's initialization for ReLU). In the wide
+    limit the branch output is uncorrelated with the stream (W has mean 0 and is drawn afresh)
+    and its variance is :math:`\sigma_w^2 M(q)` with :math:`M(q) = E[f(z)^2]`,
+    :math:`z \sim N(0, q)`, q the variance of the branch input. Hence, with :math:`v_l` the
+    variance of a coordinate of :math:`x_l`:
+
+    * ``"none"``: :math:`v_{l+1} = v_l + \alpha^2\sigma_w^2 M(v_l) = v_l (1 + \alpha^2 g(v_l))`,
+      :math:`g(v) = \sigma_w^2 M(v)/v` the branch's variance gain. For ReLU, leaky ReLU and
+      linear g is a constant and :math:`v_L = v_0 (1 + \alpha^2 g)^L` (ReLU with He:
+      :math:`g = 1`, :math:`v_L = v_0 (1+\alpha^2)^L`, exponential in depth);
+    * ``"pre_ln"``: the branch always sees unit variance, :math:`c = \sigma_w^2 M(1)` is the
+      same in every block and :math:`v_L = v_0 + L\,\alpha^2 c` (linear in depth). LN's
+      :math:`\epsilon` (:data:`LN_EPS`) is left out: it changes q by :math:`\epsilon/(v_l + \epsilon)`.
+
+    Parameters
+    ----------
+    depth : int
+        Number of blocks L >= 0.
+    branch_scale : float
+        :math:`\alpha` >= 0.
+    norm : {"none", "pre_ln"}
+    activation : str or ``Activation``, default ``"relu"``
+    v0 : float, default ``1.0``
+        Variance of the input's coordinates, > 0.
+    sigma_w2 : float, default ``2.0``
+        :math:`n \operatorname{Var}(W)` of the branch weight, > 0.
+    activation_kwargs : dict
+        ``negative_slope`` for ``"leaky_relu"``.
+
+    Returns
+    -------
+    ``ndarray`` of shape ``(depth + 1,)``
+        :math:`v_0, v_1, \dots, v_L`.
+
+    Examples
+    --------
+    >>> residual_stream_variance(3, 1.0)
+    array([1., 2., 4., 8.])
+    >>> residual_stream_variance(3, 0.5, "pre_ln")
+    array([1.  , 1.25, 1.5 , 1.75])
+    """
+    if isinstance(depth, (bool, np.bool_)) or not isinstance(depth, numbers.Integral):
+        raise TypeError(f"depth must be an int; got {depth!r}")
+    if depth < 0:
+        raise ValueError(f"depth must be >= 0; got {depth}")
+    alpha = check_real(branch_scale, "branch_scale")
+    if alpha < 0:
+        raise ValueError(f"branch_scale must be >= 0; got {branch_scale!r}")
+    norm = check_choice(norm, "norm", tuple(RESIDUAL_NORMS))
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    v0 = check_real(v0, "v0", positive=True)
+    sw2 = check_real(sigma_w2, "sigma_w2", positive=True)
+    k = alpha * alpha * sw2
+    blocks = np.arange(int(depth) + 1, dtype=float)
+    if norm == "pre_ln":
+        return v0 + blocks * k * float(activation_second_moment(act, 1.0))
+    if act.name == "linear" or act.is_rectifier:
+        g = float(activation_second_moment(act, 1.0))  # M(q) = g q for these
+        with np.errstate(over="ignore"):
+            return v0 * (1.0 + k * g) ** blocks
+    out = np.empty(int(depth) + 1)
+    out[0] = v = v0
+    for layer in range(1, int(depth) + 1):
+        v = v + k * float(activation_second_moment(act, v)) if math.isfinite(v) else v
+        out[layer] = v
+    return out

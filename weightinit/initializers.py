@@ -81,6 +81,9 @@ __all__ = [
 LAYOUTS = ("torch", "keras")
 MODES = ("fan_in", "fan_out", "fan_avg")
 DISTRIBUTIONS = ("normal", "truncated_normal", "uniform")
+_NO_PYTORCH_GAIN = ("gelu", "gelu_tanh", "silu", "swish")
+"""Activations of :mod:`weightinit.activations` for which ``torch.nn.init.calculate_gain`` has no entry."""
+
 NONLINEARITIES = (
     "linear",
     "conv1d",
@@ -189,7 +192,9 @@ def calculate_gain(nonlinearity, param=None):
     ------
     TypeError, ValueError
         For an unknown ``nonlinearity`` (the message lists the valid ones) or a ``param`` that
-        is a bool, not a number, NaN or infinite.
+        is a bool, not a number, NaN or infinite. For ``"gelu"``, ``"gelu_tanh"`` and
+        ``"silu"``, which PyTorch's ``calculate_gain`` does not know either (torch 2.13.0), the
+        message points to :func:`weightinit.theory.variance_preserving_gain`.
 
     Notes
     -----
@@ -221,6 +226,14 @@ def calculate_gain(nonlinearity, param=None):
     >>> calculate_gain("tanh")
     1.6666666666666667
     """
+    if isinstance(nonlinearity, str) and nonlinearity.strip().lower().replace("-", "_") in _NO_PYTORCH_GAIN:
+        raise ValueError(
+            f"calculate_gain follows PyTorch (checked against torch 2.13.0), which has no gain for "
+            f"{nonlinearity!r} and raises 'Unsupported nonlinearity'; for GELU and SiLU use "
+            f"weightinit.theory.variance_preserving_gain({nonlinearity!r}) (forward variance) or "
+            f"weightinit.theory.gradient_preserving_gain({nonlinearity!r}) (gradient variance). "
+            f"Valid nonlinearities: {', '.join(NONLINEARITIES)}"
+        )
     check_choice(nonlinearity, "nonlinearity", NONLINEARITIES)
     if nonlinearity == "tanh":
         return 5.0 / 3.0

@@ -26,6 +26,8 @@ __all__ = [
     "enable_notebook_display",
     "QUANTITY_LABELS",
     "plot_through_time",
+    "plot_attention_scaling",
+    "plot_initial_loss",
 ]
 
 QUANTITY_LABELS = {
@@ -603,6 +605,105 @@ def plot_lr_sweep(sweeps, *, titles: Sequence[str] | None = None, figsize=None):
         ax.set_title(title, fontsize=10)
     axes[0, 0].set_ylabel("학습이 끝난 뒤의 손실")
     axes[0, -1].legend(fontsize=8)
+    return fig
+
+
+
+_SCALE_LABELS = {"none": "나누지 않음", "sqrt": r"$1/\sqrt{d_k}$", "inverse": r"$1/d_k$"}
+
+
+def plot_attention_scaling(stats, *, title: str | None = None):
+    """Softmax concentration and Jacobian norm against ``d_k``, one line per score scale.
+
+    Parameters
+    ----------
+    stats : list of :class:`weightinit.transformer.AttentionStats`
+        Any mix of ``d_k`` and ``scale``; points with the same ``scale`` are joined.
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+        Left: mean largest attention weight (dotted: ``1/n_keys``, uniform attention). Right: mean
+        Frobenius norm of the softmax Jacobian (dotted: its value for uniform attention).
+    """
+    items = list(stats)
+    if not items or not all(hasattr(s, "jacobian_norm") and hasattr(s, "d_k") for s in items):
+        raise TypeError("stats must be a non-empty list of AttentionStats (from attention_statistics)")
+    fig, axes = _new_figure(1, 2, figsize=(9.2, 3.6))
+    groups: dict = {}
+    for s in items:
+        groups.setdefault(str(s.scale), []).append(s)
+    for k, (scale, group) in enumerate(groups.items()):
+        group = sorted(group, key=lambda s: s.d_k)
+        d = [s.d_k for s in group]
+        label = _SCALE_LABELS.get(scale, f"× {scale}")
+        axes[0, 0].plot(d, [s.max_weight for s in group], "o-", color=f"C{k}", ms=4, label=label)
+        axes[0, 1].plot(d, [s.jacobian_norm for s in group], "o-", color=f"C{k}", ms=4, label=label)
+    n_keys = items[0].n_keys
+    axes[0, 0].axhline(1 / n_keys, color="0.5", ls=":", lw=1, label=f"균등 (1/{n_keys})")
+    axes[0, 1].axhline(items[0].uniform_jacobian_norm, color="0.5", ls=":", lw=1, label="균등할 때")
+    axes[0, 0].set_ylabel("가장 큰 어텐션 가중치의 평균")
+    axes[0, 1].set_ylabel("소프트맥스 야코비 행렬의 노름")
+    for ax in axes[0]:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(r"$d_k$")
+        ax.legend(fontsize=8, loc="best")
+    axes[0, 0].set_ylim(0, 1.02)
+    axes[0, 1].set_ylim(bottom=0)
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def plot_initial_loss(vocab_size: int, logit_stds, measured, *, marks=None, title: str | None = None):
+    """Initial cross-entropy against the logit standard deviation ``s``, measured beside its bounds.
+
+    Parameters
+    ----------
+    vocab_size : int
+    logit_stds, measured : sequence of float
+        The standard deviations ``s > 0`` of the logits and the losses measured there (e.g.
+        :func:`weightinit.transformer.head_loss_simulation` with ``s = sqrt(d)·σ``).
+    marks : dict ``{label: s}``, optional
+        Vertical dotted lines with a label each (framework defaults, say).
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+        Log-log axes: the measured points, ``ln V`` (the loss of equal logits), ``ln V + s²/2`` and
+        ``s·E[max]`` from :func:`weightinit.transformer.initial_loss_theory`.
+    """
+    from .transformer import initial_loss_theory
+
+    s = np.asarray(logit_stds, dtype=float)
+    m = np.asarray(measured, dtype=float)
+    if s.ndim != 1 or s.shape != m.shape or s.size == 0 or np.any(s <= 0) or not np.all(np.isfinite(m)):
+        raise ValueError("logit_stds and measured must be equally long lists of finite numbers, with every s > 0")
+    grid = np.geomspace(s.min(), s.max(), 200)
+    theory = [initial_loss_theory(vocab_size, x) for x in grid]
+    fig, axes = _new_figure(1, 1, figsize=(6.4, 4.0))
+    ax = axes[0, 0]
+    ax.plot(s, m, "o", color="C0", ms=5, label="측정값", zorder=3)
+    ax.axhline(np.log(vocab_size), color="0.4", ls=":", lw=1.2, label=r"$\ln V$ (아래 한계)")
+    ax.plot(grid, [t.upper for t in theory], "--", color="C1", label=r"$\ln V + s^2/2$ (위 한계)")
+    ax.plot(grid, [t.max_lower for t in theory], "-.", color="C2", label=r"$s\,\mathbb{E}[\max]$ (아래 한계)")
+    ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    # plain mathtext labels: the text font has no U+2212 for the exponent's minus sign (see _log_y)
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: f"$10^{{{int(round(np.log10(v)))}}}$" if v > 0 and abs(np.log10(v) - round(np.log10(v))) < 1e-9 else ""))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(np.log(vocab_size) * 0.8, max(m.max(), np.log(vocab_size)) * 1.6)
+    _log_y(ax)
+    for k, (label, x) in enumerate((marks or {}).items()):
+        ax.axvline(x, color="0.6", ls=":", lw=0.8)
+        ax.text(x, ax.get_ylim()[1], f" {label}", rotation=90, va="top", ha="right", fontsize=8, color="0.3")
+    ax.set_xlabel(r"로짓의 표준편차 $s$")
+    ax.set_ylabel("첫 손실 (교차 엔트로피)")
+    ax.legend(fontsize=8, loc="center left")
+    if title is not None:
+        ax.set_title(title, fontsize=11)
     return fig
 
 

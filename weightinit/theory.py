@@ -2,7 +2,8 @@ r"""Signal-propagation theory: what the variance of each layer *should* be.
 
 For a pre-activation :math:`z \sim N(0, q)` this module computes the Gaussian expectations
 :math:`E[f(z)]`, :math:`E[f(z)^2]` and :math:`E[f'(z)^2]` (closed forms for linear, ReLU and
-leaky ReLU; quadrature for tanh and sigmoid, see :func:`gaussian_expectation`), and from them
+leaky ReLU; quadrature for tanh, sigmoid, GELU and SiLU, see :func:`gaussian_expectation`), and
+from them
 
 * the **forward recursion** of the pre-activation variance (DESIGN §4, "PLUS"),
 
@@ -50,6 +51,8 @@ __all__ = [
     "fixed_point",
     "chi1",
     "MeanFieldPoint",
+    "variance_preserving_gain",
+    "gradient_preserving_gain",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -208,6 +211,64 @@ _Z_MAX = 12.0  # the standard normal density beyond ±12 is below 1e-31
 _POLE_RATE = 40.0  # trapezoid error ~ exp(-π²/(h√q)); 40 leaves < 1e-13 even for sech⁴
 
 
+# GELU / SiLU above q = 1: f = ReLU + (a part that vanishes far from 0), so only that part is
+# integrated, on a fixed grid in x = √q z (see _smooth_rectifier_expectation)
+_SR_X_MAX = 40.0  # |f(x) - max(x, 0)| < 1e-15 beyond ±40 (SiLU: |x| e^{-|x|})
+_SR_STEP = 1.0 / 32.0
+_SR_X = np.linspace(-_SR_X_MAX, _SR_X_MAX, int(round(2 * _SR_X_MAX / _SR_STEP)) + 1)
+
+
+def _gelu_mean(q):
+    # E[z Φ(z)] for z ~ N(0, q): q E[φ(z)] by Stein's lemma, = q / √(2π(1 + q))
+    return q / np.sqrt(2.0 * math.pi * (1.0 + q))
+
+
+def _smooth_rectifier_expectation(act, kind: str, q) -> np.ndarray:
+    r"""E[f(z)], E[f(z)²] or E[f'(z)²] of GELU / SiLU for z ~ N(0, q), q > 1.
+
+    Written as a reference with a closed form plus the expectation of a remainder that vanishes
+    far from 0: :math:`E[f^2] = q/2 + E[f^2 - \max(z,0)^2]`, :math:`E[f'^2] = 1/2 + E[f'^2 -
+    H(z)]` (H the unit step with H(0) = 1/2), :math:`E[f] = E[\mathrm{GELU}] + E[f -
+    \mathrm{GELU}]`. The remainder is integrated in :math:`x = z` with the trapezoid rule on
+    :math:`[-40, 40]`, step 1/32, against the density of N(0, q). The remainders' odd
+    derivatives are continuous at 0 (the kink of ReLU² and the jump of H at a node taken at its
+    midpoint only touch even orders), so the rule keeps its high accuracy; the number of nodes
+    does not grow with q, and q may be as large as a float allows.
+    """
+    q = np.asarray(q, dtype=float)
+    x = _SR_X
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = _SR_STEP * np.exp(-0.5 * x * x / q[..., None]) / np.sqrt(2.0 * math.pi * q[..., None])
+    if kind == "m2":
+        rest = act(x) ** 2 - np.maximum(x, 0.0) ** 2
+        base = 0.5 * q
+    elif kind == "d2":
+        step = np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
+        rest = act.derivative(x) ** 2 - step
+        base = np.full_like(q, 0.5)
+    else:
+        from .activations import gelu
+
+        rest = act(x) - gelu(x)
+        base = _gelu_mean(q)
+    out = base + w @ rest
+    return np.where(np.isinf(q), base, out)
+
+
+def _smooth_rectifier_moment(act, kind: str, g, q) -> np.ndarray:
+    """Gauss-Hermite for q <= 1 (as every activation), the remainder rule above."""
+    q = np.asarray(q, dtype=float)
+    if np.any(q < 0) or np.any(np.isnan(q)):
+        raise ValueError("variance q must be >= 0")
+    out = np.empty(q.shape)
+    small = q <= _GH_MAX_Q
+    if small.any():
+        out[small] = gaussian_expectation(g, q[small])
+    if (~small).any():
+        out[~small] = _smooth_rectifier_expectation(act, kind, q[~small])
+    return out if q.ndim else np.asarray(out[()])
+
+
 def _rule(q_max: float):
     """Nodes and weights for E[g(√q z)], z ~ N(0, 1), accurate for every q <= q_max."""
     if q_max <= _GH_MAX_Q:
@@ -265,7 +326,10 @@ def activation_mean(activation, q) -> np.ndarray:
     r""":math:`E[f(z)]` for :math:`z \sim N(0, q)`.
 
     Closed forms: linear and tanh 0 (odd functions), sigmoid ½ (f(z) + f(−z) = 1), ReLU
-    :math:`\sqrt{q/2\pi}`, leaky ReLU :math:`(1-a)\sqrt{q/2\pi}`.
+    :math:`\sqrt{q/2\pi}`, leaky ReLU :math:`(1-a)\sqrt{q/2\pi}`. GELU and SiLU are not odd
+    and their mean is not 0: GELU :math:`q/\sqrt{2\pi(1+q)}` (Stein's lemma); SiLU and the tanh
+    form of GELU by quadrature (for q > 1 as GELU's mean plus a remainder, see
+    ``_smooth_rectifier_expectation``).
     """
     act = get_activation(activation)
     q = np.asarray(q, dtype=float)
@@ -275,6 +339,10 @@ def activation_mean(activation, q) -> np.ndarray:
         return np.full_like(q, 0.5)
     if act.is_rectifier:
         return (1.0 - act.negative_slope) * np.sqrt(q / (2.0 * math.pi))
+    if act.name == "gelu":
+        return _gelu_mean(q)
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "m1", act, q)
     return gaussian_expectation(act, q)
 
 
@@ -282,7 +350,9 @@ def activation_second_moment(activation, q) -> np.ndarray:
     r""":math:`E[f(z)^2]` for :math:`z \sim N(0, q)`.
 
     Closed forms: linear q, ReLU q/2 (He et al. 2015, sec. 2.2), leaky ReLU :math:`(1+a^2)q/2`;
-    quadrature (:func:`gaussian_expectation`) for tanh and sigmoid.
+    quadrature (:func:`gaussian_expectation`) for tanh, sigmoid, GELU and SiLU. For GELU and SiLU
+    the ratio :math:`E[f^2]/q` is not a constant: it rises from 1/4 (q → 0, where f(z) ≈ z/2) to
+    1/2 (q → ∞, where f approaches ReLU).
 
     Parameters
     ----------
@@ -301,14 +371,16 @@ def activation_second_moment(activation, q) -> np.ndarray:
         return q.copy()
     if act.is_rectifier:
         return 0.5 * (1.0 + act.negative_slope**2) * q
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "m2", lambda z: act(z) ** 2, q)
     return gaussian_expectation(lambda z: act(z) ** 2, q)
 
 
 def derivative_second_moment(activation, q) -> np.ndarray:
     r""":math:`E[f'(z)^2]` for :math:`z \sim N(0, q)`.
 
-    Closed forms: linear 1, ReLU ½, leaky ReLU :math:`(1+a^2)/2`; quadrature for tanh and
-    sigmoid (at q = 0 these give f'(0)²: 1 and 1/16).
+    Closed forms: linear 1, ReLU ½, leaky ReLU :math:`(1+a^2)/2`; quadrature for tanh,
+    sigmoid, GELU and SiLU (at q = 0 these give f'(0)²: 1, 1/16, 1/4 and 1/4).
     """
     act = get_activation(activation)
     q = np.asarray(q, dtype=float)
@@ -316,6 +388,8 @@ def derivative_second_moment(activation, q) -> np.ndarray:
         return np.ones_like(q)
     if act.is_rectifier:
         return np.full_like(q, 0.5 * (1.0 + act.negative_slope**2))
+    if act.is_smooth_rectifier:
+        return _smooth_rectifier_moment(act, "d2", lambda z: act.derivative(z) ** 2, q)
     return gaussian_expectation(lambda z: act.derivative(z) ** 2, q)
 
 
@@ -541,6 +615,11 @@ class MeanFieldPoint:
 
 
 _CRITICAL_RTOL = 1e-12  # see fixed_point: rounding of n·Var(W), not a modelling tolerance
+# GELU / SiLU: the grid on which fixed_point looks for the first root, and where it gives up
+_SCAN_Q_MIN = 2.0**-26
+_SCAN_FACTOR = 2.0**0.25
+_UNBOUNDED_Q_MAX = 2.0**20  # past ~1e6 the fixed point is reported as inf ...
+_UNBOUNDED_Q_LIMIT = 2.0**24  # ... unless a bias alone keeps the map up (σ_w² < 2, huge σ_b²)
 
 
 def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwargs=None) -> float:
@@ -552,6 +631,17 @@ def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activatio
     :math:`\sigma_w^2 \le 1`, :math:`\sigma_b^2 = 0`) the fixed point is 0. For the
     positively homogeneous activations (linear, ReLU, leaky ReLU) the map is linear,
     :math:`q \mapsto c\,q + \sigma_b^2`, and the answer follows directly.
+
+    GELU and SiLU are unbounded and not homogeneous: the map's slope :math:`\sigma_w^2
+    E[f^2]/q` rises from :math:`\sigma_w^2/4` near q = 0 to :math:`\sigma_w^2/2` for large q.
+    The value returned is the smallest stable fixed point (0 when :math:`\sigma_b^2 = 0` and
+    :math:`\sigma_w^2 < 4`): the first q where the map falls below the diagonal is looked
+    for on the grid :math:`2^{-26} \cdot 2^{k/4}` and refined with ``brentq``; ``inf`` when the map stays above the
+    diagonal up to :math:`q = 10^6` (then, :math:`E[f^2]/q` being increasing, it stays above
+    for good when :math:`\sigma_w^2 E[f^2]/q > 1` there). With :math:`\sigma_b^2 = 0` and
+    :math:`2 < \sigma_w^2 < 4` the map has a second, unstable, fixed point
+    (:math:`E[f^2(z)]/q = 1/\sigma_w^2`): variances start there stay, those above it grow
+    without bound and those below it decay to 0.
     """
     from scipy.optimize import brentq
 
@@ -578,6 +668,19 @@ def fixed_point(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activatio
         lo = 1e-8
         if h(lo) <= 0.0:
             return 0.0
+    if act.is_smooth_rectifier:
+        # h may dip below 0 and come back up (a stable and an unstable root, 2 < σ_w² < 4 with a
+        # small bias), so the first sign change is looked for on a fine geometric grid upwards
+        q = max(lo, _SCAN_Q_MIN)
+        while h(q) > 0.0:
+            lo = q
+            q *= _SCAN_FACTOR
+            if q > _UNBOUNDED_Q_MAX:
+                # E[f²]/q increases towards 1/2: once σ_w² E[f²]/q > 1 the map stays above
+                # the diagonal for good; otherwise only a large bias keeps it up
+                if sw2 * float(activation_second_moment(act, q)) / q > 1.0 or q > _UNBOUNDED_Q_LIMIT:
+                    return math.inf
+        return float(brentq(h, lo, q, xtol=1e-14, rtol=1e-13))
     hi = 1.0
     while h(hi) > 0.0:  # f is bounded, so h(q) < 0 eventually
         hi *= 2.0
@@ -600,6 +703,12 @@ def chi1(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwarg
     MeanFieldPoint
         ``q_star`` and ``chi1``. For tanh at :math:`\sigma_b^2 = 0` the critical point is
         :math:`\sigma_w^2 = 1`; for ReLU :math:`\chi_1 = \sigma_w^2/2` whatever q is.
+        GELU and SiLU at :math:`\sigma_b^2 = 0`: for :math:`\sigma_w^2 < 4` the fixed point is
+        :math:`q^* = 0` and :math:`\chi_1 = \sigma_w^2 f'(0)^2 = \sigma_w^2/4`; above 4 the
+        variance grows without bound and :math:`\chi_1 \to \sigma_w^2/2 > 2`. The critical
+        point :math:`\sigma_w^2 = 4` is thus degenerate (:math:`q^* = 0`, the network acts as a
+        linear one with slope 1/2) and of no use for initialization; see
+        :func:`variance_preserving_gain` for the gain to use.
 
     Examples
     --------
@@ -614,4 +723,74 @@ def chi1(activation, sigma_w2: float, sigma_b2: float = 0.0, *, activation_kwarg
     if act.name == "linear" or act.is_rectifier:
         # E[f'(z)²] does not depend on q for these activations.
         return MeanFieldPoint(q, sw2 * float(derivative_second_moment(act, 1.0)))
+    if act.is_smooth_rectifier and math.isinf(q):
+        # f'(√q z) tends to the step function of z, so E[f'²] -> 1/2 as q grows
+        return MeanFieldPoint(q, 0.5 * sw2)
     return MeanFieldPoint(q, sw2 * float(derivative_second_moment(act, q)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Gains for activations that PyTorch's calculate_gain does not cover
+
+
+def _check_gain_q(q) -> float:
+    return _check_positive(q, "q")
+
+
+def variance_preserving_gain(activation, q: float = 1.0, *, activation_kwargs=None) -> float:
+    r"""Gain that keeps the forward variance: :math:`1/\sqrt{E[f(z)^2]/q}`, :math:`z \sim N(0, q)`.
+
+    A layer with weights of variance :math:`\text{gain}^2/n_{\text{in}}` maps pre-activations of
+    variance q to pre-activations of variance :math:`\text{gain}^2 E[f(z)^2]`, since the
+    weights have mean 0 (the second moment of the activation counts, not its variance: GELU
+    and SiLU have :math:`E[f] \ne 0`). This gain makes that q again. It is ``calculate_gain``'s
+    value for linear (1) and ReLU (√2), and about 1.59 for tanh (the value ``5/3`` rounds).
+    For GELU it is about 1.5335 and for SiLU about 1.6765 at q = 1; for activations that are not
+    positively homogeneous it depends on q.
+
+    Parameters
+    ----------
+    activation : str or ``Activation``
+    q : float, default ``1.0``
+        Variance of the pre-activations the gain is set for (> 0).
+    activation_kwargs : dict
+        ``negative_slope`` for ``"leaky_relu"``.
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    gradient_preserving_gain : the gain that keeps the gradient variance instead.
+    """
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    q = _check_gain_q(q)
+    return math.sqrt(q / float(activation_second_moment(act, q)))
+
+
+def gradient_preserving_gain(activation, q: float = 1.0, *, activation_kwargs=None) -> float:
+    r"""Gain that keeps the gradient variance: :math:`1/\sqrt{E[f'(z)^2]}`, :math:`z \sim N(0, q)`.
+
+    With equal widths the backward recursion multiplies the gradient variance by
+    :math:`n \mathrm{Var}(W) E[f'(z)^2] = \chi_1` per layer (:func:`propagate`); this gain makes
+    that factor 1 at pre-activation variance q. For ReLU it equals
+    :func:`variance_preserving_gain` (√2); for GELU (about 1.4811 at q = 1) and SiLU (about
+    1.6233) it is smaller, because :math:`E[f'(z)^2] > E[f(z)^2]/q` for them: the two gains
+    agree only for positively homogeneous f, where :math:`E[f^2] = q E[f'^2]`.
+
+    Parameters
+    ----------
+    activation : str or ``Activation``
+    q : float, default ``1.0``
+        Variance of the pre-activations (> 0).
+    activation_kwargs : dict
+        ``negative_slope`` for ``"leaky_relu"``.
+
+    Returns
+    -------
+    float
+    """
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    q = _check_gain_q(q)
+    return 1.0 / math.sqrt(float(derivative_second_moment(act, q)))

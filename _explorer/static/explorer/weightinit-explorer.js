@@ -29,11 +29,56 @@
         return { name, f: s, d: (z) => { const v = s(z); return v * (1 - v); }, rectifier: false, saturates: true,
                  slope: 0 };
       }
+      case "gelu":
+        return { name, f: gelu, d: geluGrad, rectifier: false, smoothRectifier: true, saturates: false, slope: 0 };
+      case "gelu_tanh":
+        return { name, f: geluTanh, d: geluTanhGrad, rectifier: false, smoothRectifier: true, saturates: false,
+                 slope: 0 };
+      case "silu":
+        return { name, f: silu, d: siluGrad, rectifier: false, smoothRectifier: true, saturates: false, slope: 0 };
       default:
         throw new Error("unknown activation " + JSON.stringify(name) +
-                        "; valid names are: linear, relu, leaky_relu, tanh, sigmoid");
+                        "; valid names are: linear, relu, leaky_relu, tanh, sigmoid, gelu, gelu_tanh, silu");
     }
   }
+
+  // erf to double precision (JavaScript's Math has none). |x| <= 3: the series
+  // erf(x) = 2x/sqrt(pi) e^{-x^2} sum_n (2x^2)^n / (1*3*...*(2n+1)), whose terms are all positive
+  // (no cancellation); 3 < |x| < 6.5: erfc from its continued fraction
+  // e^{-x^2}/sqrt(pi) / (x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated backwards from 80
+  // terms; beyond, erf = +-1 in double precision (erfc(6.5) < 1e-19).
+  const SQRT_PI = Math.sqrt(Math.PI);
+  function erf(x) {
+    const a = Math.abs(x);
+    let r;
+    if (a <= 3) {
+      const x2 = 2 * a * a;
+      let term = 1, sum = 1;
+      for (let n = 1; n < 200 && term > 1e-17 * sum; n++) {
+        term *= x2 / (2 * n + 1);
+        sum += term;
+      }
+      r = ((2 * a) / SQRT_PI) * Math.exp(-a * a) * sum;
+    } else if (a < 6.5) {
+      let t = a;
+      for (let k = 80; k >= 1; k--) t = a + (k / 2) / t;
+      r = 1 - Math.exp(-a * a) / (SQRT_PI * t);
+    } else r = 1;
+    return x < 0 ? -r : r;
+  }
+
+  // GELU (exact, z Phi(z)), its tanh form and SiLU, as weightinit.activations (PyTorch's definitions)
+  const INV_SQRT2 = 1 / Math.SQRT2, INV_SQRT2PI = 1 / Math.sqrt(2 * Math.PI), SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+  function gelu(z) { return 0.5 * z * (1 + erf(z * INV_SQRT2)); }
+  function geluGrad(z) { return 0.5 * (1 + erf(z * INV_SQRT2)) + z * INV_SQRT2PI * Math.exp(-0.5 * z * z); }
+  function geluTanh(z) { return 0.5 * z * (1 + Math.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z * z * z))); }
+  function geluTanhGrad(z) {
+    const t = Math.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z * z * z));
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z * z);
+  }
+  function sigmoid(z) { return 0.5 + 0.5 * Math.tanh(0.5 * z); }
+  function silu(z) { return z * sigmoid(z); }
+  function siluGrad(z) { const s = sigmoid(z); return s * (1 + z * (1 - s)); }
 
   // A generator driven to its end in one go (the page drives it in slices instead)
   function run(gen) {
@@ -79,21 +124,52 @@
       return acc;
     }
 
+    // GELU / SiLU above q = 1 (weightinit.theory._smooth_rectifier_expectation): a reference
+    // with a closed form plus the remainder, which vanishes far from 0, integrated on a fixed grid
+    const srX = [];
+    {
+      const m = Math.round((2 * Q.sr_x_max) / Q.sr_step);
+      for (let i = 0; i <= m; i++) srX.push(-Q.sr_x_max + (2 * Q.sr_x_max * i) / m);
+    }
+    const geluMean = (q) => q / Math.sqrt(2 * Math.PI * (1 + q));
+    function remainder(act, kind, q) {
+      let base;
+      if (kind === "m2") base = 0.5 * q;
+      else if (kind === "d2") base = 0.5;
+      else base = geluMean(q);
+      if (q === Infinity) return base;
+      const c = Q.sr_step / Math.sqrt(2 * Math.PI * q);
+      let acc = 0;
+      for (let i = 0; i < srX.length; i++) {
+        const x = srX[i];
+        let r;
+        if (kind === "m2") { const a = act.f(x), p = x > 0 ? x : 0; r = a * a - p * p; }
+        else if (kind === "d2") { const d = act.d(x); r = d * d - (x > 0 ? 1 : x < 0 ? 0 : 0.5); }
+        else r = act.f(x) - gelu(x);
+        acc += c * Math.exp((-0.5 * x * x) / q) * r;
+      }
+      return base + acc;
+    }
+
     function secondMoment(act, q) {
       if (act.name === "linear") return q;
       if (act.rectifier) return 0.5 * (1 + act.slope * act.slope) * q;
+      if (act.smoothRectifier && q > Q.gh_max_q) return remainder(act, "m2", q);
       return expectation((z) => { const a = act.f(z); return a * a; }, q);
     }
 
     function mean(act, q) {
       if (act.name === "linear" || act.name === "tanh") return 0;
       if (act.name === "sigmoid") return 0.5;
+      if (act.name === "gelu") return geluMean(q);
+      if (act.smoothRectifier) return q > Q.gh_max_q ? remainder(act, "m1", q) : expectation(act.f, q);
       return (1 - act.slope) * Math.sqrt(q / (2 * Math.PI));
     }
 
     function derivativeSecondMoment(act, q) {
       if (act.name === "linear") return 1;
       if (act.rectifier) return 0.5 * (1 + act.slope * act.slope);
+      if (act.smoothRectifier && q > Q.gh_max_q) return remainder(act, "d2", q);
       return expectation((z) => { const d = act.d(z); return d * d; }, q);
     }
 
@@ -141,7 +217,19 @@
         if (h(lo) <= 0) return 0;
       }
       let hi = 1;
-      while (h(hi) > 0) hi *= 2;
+      if (act.smoothRectifier) {
+        // as weightinit.theory.fixed_point: the first sign change on the grid 2^-26 * 2^(k/4)
+        // (the map can dip below the diagonal and come back), inf past 2^20 when
+        // sigma_w^2 E[f^2]/q > 1 there (E[f^2]/q increases to 1/2), or past 2^24
+        let q = Math.max(lo, Math.pow(2, -26));
+        while (h(q) > 0) {
+          lo = q;
+          q *= Math.pow(2, 0.25);
+          if (q > Math.pow(2, 20) && (sw2 * secondMoment(act, q) / q > 1 || q > Math.pow(2, 24))) return Infinity;
+          yield;
+        }
+        hi = q;
+      } else while (h(hi) > 0) hi *= 2;
       // bisection to the last bit: h(lo) > 0 >= h(hi)
       for (let i = 0; i < 200; i++) {
         const mid = 0.5 * (lo + hi);
@@ -155,10 +243,40 @@
     function* chi1Steps(act, sw2, sb2) {
       const q = yield* fixedPointSteps(act, sw2, sb2);
       if (act.name === "linear" || act.rectifier) return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, 1) };
+      // GELU / SiLU: E[f'^2] -> 1/2 as q grows
+      if (act.smoothRectifier && q === Infinity) return { qStar: q, chi1: 0.5 * sw2 };
       return { qStar: q, chi1: sw2 * derivativeSecondMoment(act, q) };
     }
 
-    return { propagateSteps, chi1Steps, secondMoment, derivativeSecondMoment,
+    // Residual mode (weightinit.explorer.residual_stream_variance): the stream
+    // x_{l+1} = x_l + alpha W f(u_l), u_l = x_l ("none") or LN(x_l) ("pre_ln"), n Var(W) = sw2.
+    // Variances v_0 = v0, ..., v_L: "none" v_{l+1} = v_l + alpha^2 sw2 E[f(z)^2], z ~ N(0, v_l)
+    // (for linear and the rectifiers the product v0 (1 + alpha^2 sw2 M(1))^l, as weightinit);
+    // "pre_ln" v_l = v0 + l alpha^2 sw2 E[f(z)^2], z ~ N(0, 1). One yield per block.
+    function* residualSteps(act, depth, alpha, norm, sw2, v0) {
+      const k = alpha * alpha * sw2;
+      const v = new Float64Array(depth + 1);
+      v[0] = v0;
+      if (norm === "pre_ln") {
+        const c = k * secondMoment(act, 1);
+        for (let l = 1; l <= depth; l++) v[l] = v0 + l * c;
+        return v;
+      }
+      if (act.name === "linear" || act.rectifier) {
+        const g = 1 + k * secondMoment(act, 1);
+        for (let l = 1; l <= depth; l++) v[l] = v0 * Math.pow(g, l);
+        return v;
+      }
+      for (let l = 1; l <= depth; l++) {
+        const prev = v[l - 1];
+        v[l] = Number.isFinite(prev) ? prev + k * secondMoment(act, prev) : prev;
+        yield;
+      }
+      return v;
+    }
+
+    return { propagateSteps, chi1Steps, residualSteps, secondMoment, derivativeSecondMoment,
+             residual: (...args) => run(residualSteps(...args)),
              propagate: (...args) => run(propagateSteps(...args)), chi1: (...args) => run(chi1Steps(...args)),
              fixedPoint: (...args) => run(fixedPointSteps(...args)) };
   }
@@ -646,6 +764,62 @@
     return { actStd, gradStd, share: act.saturates || act.rectifier ? share : null, hist, m2In, batch: B, width: n };
   }
 
+  // Residual mode: x_0 standard normal (B inputs of dimension n), then per block
+  // u = x (norm "none") or the layer normalization of each row of x (mean 0, variance 1 over
+  // the n units, eps as PyTorch's default, no gain or shift), x <- x + alpha * scale * W f(u),
+  // with block l's W drawn as layer l of the MLP mode (the same initializer and sigma_w^2).
+  // Returns the standard deviation of the stream's entries after each block (index 0: input).
+  function* simulateResidualSteps(s, initInfo, lnEps) {
+    const act = activation(s.activation, s.slope);
+    const n = s.simWidth || s.width, L = s.depth, B = s.batch;
+    const family = initInfo.distribution;
+    const scale = branchScale(s, initInfo, n);
+    const drawFamily = family === "orthogonal" ? "normal" : family;
+    const drawSize = family === "orthogonal" ? (n * (n + 1)) / 2 : n * n;
+    const rowsPerSlice = Math.max(4, 4 * Math.floor(262144 / (n * n)));
+    const x = Float64Array.from(standardNormals(s.seed, PURPOSE.input, 0, B * n));
+    const u = new Float64Array(B * n), y = new Float64Array(B * n);
+    const streamStd = new Float64Array(L + 1);
+    streamStd[0] = meanStd(x)[1];
+    for (let l = 0; l < L; l++) {
+      yield* prefillSteps(drawFamily, initInfo.bound, s.seed, l, drawSize);
+      const layer = baseLayer(family, n, s.seed, l, initInfo.bound);
+      for (let b = 0; b < B; b++) {
+        const o = b * n;
+        let shift = 0, inv = 1;
+        if (s.norm === "pre_ln") {
+          let m = 0, m2 = 0;
+          for (let i = 0; i < n; i++) m += x[o + i];
+          m /= n;
+          for (let i = 0; i < n; i++) { const d = x[o + i] - m; m2 += d * d; }
+          shift = m;
+          inv = 1 / Math.sqrt(m2 / n + lnEps);
+        }
+        for (let i = 0; i < n; i++) u[o + i] = act.f((x[o + i] - shift) * inv);
+      }
+      yield;
+      for (let b = 0; b < B; b += rowsPerSlice) {
+        const e = Math.min(B, b + rowsPerSlice);
+        forwardLayer(layer, scale, u.subarray(b * n, e * n), y.subarray(b * n, e * n), e - b, n, null);
+        yield;
+      }
+      for (let i = 0; i < x.length; i++) x[i] += s.alpha * y[i];
+      streamStd[l + 1] = meanStd(x)[1];
+    }
+    return { streamStd, batch: B, width: n };
+  }
+
+  // the factor on a layer's base draws that gives entries of variance sigma_w^2 / n of the chosen
+  // width (see simulateSteps)
+  function branchScale(s, initInfo, n) {
+    if (initInfo.fixed_std) return s.sigma * Math.sqrt(s.width / n);
+    const sd = Math.sqrt(initInfo.var_times_n / n);
+    if (initInfo.distribution === "uniform") return sd * Math.sqrt(3);
+    if (initInfo.distribution === "truncated_normal") return sd / initInfo.truncated_std;
+    if (initInfo.distribution === "orthogonal") return Math.sqrt(initInfo.var_times_n);
+    return sd;
+  }
+
   // ------------------------------------------------------------------------------------------
   // The page
 
@@ -730,7 +904,14 @@
         width: Number(el("width").value),
         biasStd: Number(el("bias").value),
         seed: Number(el("seed").value),
+        mode: el("mode").value,
       };
+      // the controls of the other mode do not enter the settings (moving them recomputes nothing)
+      if (s.mode === "residual") {
+        s.alpha = Number(el("alpha").value);
+        s.norm = el("norm").value;
+        s.biasStd = 0;
+      }
       Object.assign(s, planFor(s.width, s.depth));
       return s;
     }
@@ -744,6 +925,10 @@
     function* theorySteps(s) {
       const act = activation(s.activation, s.slope);
       const wv = weightVar(s);
+      if (s.mode === "residual") {
+        const v = yield* theory.residualSteps(act, s.depth, s.alpha, s.norm, s.width * wv, 1.0);
+        return { streamStd: Array.from(v, Math.sqrt), streamVar: Array.from(v), sigmaW2: s.width * wv };
+      }
       const prof = yield* theory.propagateSteps(act, s.width, s.depth, wv, s.biasStd, 1.0);
       const mf = yield* theory.chi1Steps(act, s.width * wv, s.biasStd * s.biasStd);
       return { actStd: Array.from(prof.actStd), gradStd: Array.from(prof.gradStd), preactVar: Array.from(prof.preactVar),
@@ -795,6 +980,7 @@
         ],
       }, [[], [], [], [], []], stdBox);
       charts.stdLog = log;
+      charts.stdMode = "mlp";
     }
 
     function buildHists(layers) {
@@ -872,10 +1058,14 @@
       if (key === lastKey && force !== true) return;
       lastKey = key;
       const info = data.inits[s.init];
-      el("sigma").disabled = !info.fixed_std;
-      el("slope").disabled = s.activation !== "leaky_relu";
-      root.querySelector('[data-control="sigma"]').classList.toggle("wie-off", !info.fixed_std);
-      root.querySelector('[data-control="slope"]').classList.toggle("wie-off", s.activation !== "leaky_relu");
+      const residual = s.mode === "residual";
+      const off = { sigma: !info.fixed_std, slope: s.activation !== "leaky_relu", bias: residual,
+                    alpha: !residual, norm: !residual };
+      for (const [name, isOff] of Object.entries(off)) {
+        el(name).disabled = isOff;
+        root.querySelector(`[data-control="${name}"]`).classList.toggle("wie-off", isOff);
+      }
+      root.querySelector("#wie-alpha-out").textContent = String(Number(el("alpha").value));
       root.querySelector("#wie-sigma-out").textContent = s.sigma.toPrecision(3);
       root.querySelector("#wie-slope-out").textContent = String(s.slope);
       root.querySelector("#wie-depth-out").textContent = String(s.depth);
@@ -887,7 +1077,8 @@
       const id = ++job;
       const steps = (function* () {
         const th = yield* theorySteps(s);
-        const sim = yield* simulateSteps(s, info, layers);
+        const sim = residual ? yield* simulateResidualSteps(s, info, data.residual.ln_eps)
+                             : yield* simulateSteps(s, info, layers);
         return [th, sim];
       })();
       const step = () => {
@@ -896,13 +1087,40 @@
         let r;
         do r = steps.next(); while (!r.done && performance.now() - start < SLICE_MS);
         state.longestSliceMs = Math.max(state.longestSliceMs, performance.now() - start);
-        if (r.done) draw(s, info, layers, r.value[0], r.value[1], t0, performance.now());
+        if (r.done) {
+          if (residual) drawResidual(s, r.value[0], r.value[1], t0, performance.now());
+          else draw(s, info, layers, r.value[0], r.value[1], t0, performance.now());
+        }
         else later(step);
       };
       step();
     }
 
+    // The two views share the status line, the standard-deviation plot and the table; the
+    // histograms, the table's head and the captions follow the mode.
+    const mlpHead = root.querySelector(".wie-table thead").innerHTML;
+    const stdCaption = root.querySelector(".wie-std figcaption");
+    const mlpCaption = stdCaption.textContent;
+    const tableCaption = root.querySelector(".wie-table caption");
+    const mlpTableCaption = tableCaption.textContent;
+    let shownMode = "mlp";
+    function showMode(mode) {
+      if (mode === shownMode) return;
+      shownMode = mode;
+      root.querySelector(".wie-hists").hidden = mode === "residual";
+      root.querySelector(".wie-table thead").innerHTML = mode === "residual"
+        ? '<tr><th scope="col">블록</th><th scope="col">잔차 흐름 표준편차 (이론)</th>' +
+          '<th scope="col">잔차 흐름 표준편차 (시뮬레이션)</th></tr>'
+        : mlpHead;
+      stdCaption.textContent = mode === "residual"
+        ? "블록 수에 따른 잔차 흐름의 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)" : mlpCaption;
+      tableCaption.textContent = mode === "residual" ? "블록별 잔차 흐름의 표준편차: 그림과 같은 숫자" : mlpTableCaption;
+      if (charts.std) { charts.std.destroy(); charts.std = null; }
+      lastLayers = "";
+    }
+
     function draw(s, info, layers, th, sim, t0, t1) {
+      showMode("mlp");
       // table
       const act = activation(s.activation, s.slope);
       const shareName = act.saturates ? "포화 비율" : act.rectifier ? "죽은 렐루 비율" : "";
@@ -921,7 +1139,7 @@
       const all = th.actStd.concat(th.gradStd, Array.from(sim.actStd), Array.from(sim.gradStd));
       const pos = all.filter((v) => v > 0 && Number.isFinite(v));
       const log = pos.length === all.length && Math.max(...pos) / Math.min(...pos) > 20;
-      if (!charts.std || charts.stdLog !== log) buildStd(log, s.depth);
+      if (!charts.std || charts.stdLog !== log || charts.stdMode !== "mlp") buildStd(log, s.depth);
       // On the log scale the plot holds log10 of the values (uPlot's own log axis covers only
       // magnitudes of about 1e-16 to 1e16; the standard deviations here can reach 1e-150).
       const clean = (arr) => Array.from(arr, (v) => (Number.isFinite(v) && (!log || v > 0) ? (log ? Math.log10(v) : v) : null));
@@ -973,10 +1191,92 @@
       queueMicrotask(render);
     }
 
+    function buildResidualStd(log) {
+      const c = colors();
+      if (charts.std) charts.std.destroy();
+      const w = boxWidth(stdBox);
+      charts.std = new uPlot({
+        width: w, height: Math.round(Math.min(320, Math.max(220, w * 0.5))),
+        legend: { show: true, live: false },
+        cursor: { show: false },
+        scales: { x: { time: false, range: (u, lo, hi) => [-0.5, Math.max(hi, 1) + 0.5] },
+                  y: log ? { range: (u, lo, hi) => [Math.floor(lo), Math.ceil(hi)] }
+                         : { range: (u, lo, hi) => [0, hi > 0 ? hi * 1.08 : 1] } },
+        axes: [axis(c, "블록"),
+               axis(c, log ? "표준편차 (로그 눈금)" : "표준편차",
+                    log ? { size: 64, incrs: [1, 2, 5, 10, 20, 50, 100], values: (u, vals) => vals.map(power) }
+                        : { size: 64 })],
+        series: [
+          { label: "블록" },
+          { label: "잔차 흐름 (이론)", stroke: c.act, width: 2, points: { show: false } },
+          { label: "잔차 흐름 (시뮬레이션)", stroke: c.act, paths: () => null,
+            points: { show: true, size: 7, stroke: c.act, fill: c.act, width: 1 } },
+        ],
+      }, [[], [], []], stdBox);
+      charts.stdLog = log;
+      charts.stdMode = "residual";
+    }
+
+    function drawResidual(s, th, sim, t0, t1) {
+      showMode("residual");
+      const L = s.depth;
+      const rows = [];
+      for (let l = 0; l <= L; l++) {
+        const cells = [th.streamStd[l], sim.streamStd[l]].map((v) => `<td data-value="${v}">${fmt(v)}</td>`).join("");
+        rows.push(`<tr><th scope="row">${l}</th>${cells}</tr>`);
+      }
+      tbody.innerHTML = rows.join("");
+      const all = th.streamStd.concat(Array.from(sim.streamStd));
+      const pos = all.filter((v) => v > 0 && Number.isFinite(v));
+      const log = pos.length === all.length && Math.max(...pos) / Math.min(...pos) > 20;
+      if (!charts.std || charts.stdLog !== log || charts.stdMode !== "residual") buildResidualStd(log);
+      const clean = (arr) => Array.from(arr, (v) => (Number.isFinite(v) && (!log || v > 0) ? (log ? Math.log10(v) : v) : null));
+      const xs = Array.from({ length: L + 1 }, (_, i) => i);
+      charts.std.setData([xs, clean(th.streamStd), clean(sim.streamStd)]);
+
+      const act = activation(s.activation, s.slope);
+      const pre = s.norm === "pre_ln";
+      const homogeneous = act.name === "linear" || act.rectifier;
+      const k = s.alpha * s.alpha * th.sigmaW2;
+      const m1 = theory.secondMoment(act, 1);
+      let law;
+      if (pre) {
+        law = `층 정규화가 가지 입력의 분산을 1로 맞추므로 블록마다 분산이 같은 양 α<sup>2</sup>·c = ${fmt(k * m1)}` +
+              `(c = σ<sub>w</sub><sup>2</sup>·E[f(z)<sup>2</sup>], z ~ N(0, 1))만큼 늘어난다: Var(x<sub>L</sub>) = 1 + L·α<sup>2</sup>·c, 깊이에 선형`;
+      } else if (homogeneous) {
+        law = `가지의 분산 이득 g = σ<sub>w</sub><sup>2</sup>·E[f(z)<sup>2</sup>]/Var(z) = ${fmt(th.sigmaW2 * m1)}가 일정해 ` +
+              `블록마다 분산이 (1 + α<sup>2</sup>·g) = ${fmt(1 + k * m1)}배가 된다: Var(x<sub>L</sub>) = (1 + α<sup>2</sup>·g)<sup>L</sup>, 깊이에 지수`;
+      } else {
+        law = "블록마다 분산이 (1 + α<sup>2</sup>·g<sub>l</sub>)배가 된다(g<sub>l</sub> = σ<sub>w</sub><sup>2</sup>·E[f(z)<sup>2</sup>]/v<sub>l</sub>, " +
+              "z ~ N(0, v<sub>l</sub>), 이 활성화 함수에서는 분산에 따라 달라진다)";
+      }
+      const narrow = s.simWidth < s.width;
+      const ro = (v) => ("036".includes(String(v).slice(-1)) ? "으로" : "로");
+      const heavy = narrow
+        ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄이고 시뮬레이션 망의 폭도 ${s.simWidth}${ro(s.simWidth)} 줄였다` +
+          `(σ<sub>w</sub><sup>2</sup> = n·Var(W)는 그대로 두었고, 이론은 폭 ${s.width}의 값이다).`
+        : s.batch < BATCH_MAX ? ` 계산량이 많은 설정이라 입력을 ${s.batch}개로 줄였다(최대 ${BATCH_MAX}개).` : "";
+      const render = () => {
+        const t2 = performance.now();
+        state.last = { settings: s, theory: th, simulation: { streamStd: Array.from(sim.streamStd), batch: s.batch,
+                       width: s.simWidth }, computeMs: t1 - t0, totalMs: t2 - t0 };
+        status.innerHTML =
+          `잔차 흐름 x<sub>l+1</sub> = x<sub>l</sub> + α·W f(${pre ? "LN(x<sub>l</sub>)" : "x<sub>l</sub>"}), ` +
+          `α = ${fmt(s.alpha)}, σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}. ${law}. ` +
+          `${L}번째 블록 뒤의 표준편차: 이론 ${fmt(th.streamStd[L])}, 시뮬레이션 ${fmt(sim.streamStd[L])}. ` +
+          `입력 ${s.batch}개(표준정규분포, 차원 ${s.simWidth})로 시뮬레이션했다.${heavy} 갱신 ${Math.round(t2 - t0)} ms.`;
+        state.updates++;
+        root.dispatchEvent(new CustomEvent("wie:updated", { detail: state.last }));
+      };
+      queueMicrotask(render);
+    }
+
     const computeTheory = (s) => run(theorySteps(s));
     const state = { updates: 0, last: null, update, settings, computeTheory,
                     simulate: (s) => run(simulateSteps(Object.assign({}, planFor(s.width, s.depth), s), data.inits[s.init],
                                                        histLayersFor(s.depth))),
+                    simulateResidual: (s) => run(simulateResidualSteps(Object.assign({}, planFor(s.width, s.depth), s),
+                                                                       data.inits[s.init], data.residual.ln_eps)),
                     theory: computeTheory, planFor, dropCaches, data, longestSliceMs: 0 };
     window.weightinitExplorer = state;
 
