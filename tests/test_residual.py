@@ -244,3 +244,14 @@ def test_plot_profiles_draws_and_checks():
         plots.plot_profiles({"분산": {"a": (np.arange(3), np.ones(3))}}, theory={"x": {}})
     with pytest.raises(ValueError, match="1-D of one length"):
         plots.plot_profiles({"분산": {"a": (np.arange(3), np.ones(4))}})
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "linear", "gelu"])
+@pytest.mark.parametrize("norm, explorer_norm", [("none", "none"), ("pre", "pre_ln")])
+def test_the_explorer_residual_view_draws_the_same_theory(activation, norm, explorer_norm):
+    """The page's residual view (weightinit.explorer) and this module describe one model."""
+    from weightinit import explorer
+    for alpha, sw2, v0 in [(1.0, 2.0, 1.0), (0.3, 1.0, 2.5)]:
+        ours = residual.residual_stream_theory(12, alpha, norm, activation, sigma_w2=sw2, input_var=v0)
+        page = explorer.residual_stream_variance(12, alpha, explorer_norm, activation, v0, sigma_w2=sw2)
+        assert np.allclose(ours, page, rtol=1e-12)
