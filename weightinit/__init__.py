@@ -11,6 +11,7 @@ Submodules: :mod:`~weightinit.initializers` (the samplers), :mod:`~weightinit.ac
 :mod:`~weightinit.explorer` (figures and the interactive explorer), :mod:`~weightinit.diagnostics`
 (per-layer statistics of any network, from recorded arrays), :mod:`~weightinit.style`,
 :mod:`~weightinit.threads` (how many BLAS threads NumPy uses; importing the package changes nothing),
+:mod:`~weightinit.residual` (residual networks and normalization layers at initialization),
 :mod:`~weightinit.transformer` (attention scores, initial loss, GPT-2-style parameters).
 """
 
@@ -40,6 +41,7 @@ from .initializers import (
     xavier_normal,
     xavier_uniform,
 )
+from . import residual  # residual networks and normalization layers at initialization
 from .style import use_korean_style
 from .threads import blas_threads, limit_blas_threads
 
@@ -49,6 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [*initializers.__all__, "use_korean_style", "blas_threads", "limit_blas_threads", "activations", "datasets",
            "diagnostics", "explorer", "initializers", "plots", "simulate", "theory", "threads", "train"]
+__all__ += ["residual"]
 __all__ += ["recurrent"]
 __all__ += ["parametrization"]
 __all__ += ["transformer"]

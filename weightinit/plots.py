@@ -22,6 +22,7 @@ __all__ = [
     "plot_loss_curves",
     "plot_grad_norms",
     "plot_lr_sweep",
+    "plot_profiles",
     "enable_notebook_display",
     "QUANTITY_LABELS",
     "plot_through_time",
@@ -703,4 +704,73 @@ def plot_initial_loss(vocab_size: int, logit_stds, measured, *, marks=None, titl
     ax.legend(fontsize=8, loc="center left")
     if title is not None:
         ax.set_title(title, fontsize=11)
+    return fig
+
+
+def plot_profiles(
+    panels,
+    *,
+    theory=None,
+    xlabel: str = "블록",
+    logy=True,
+    title: str | None = None,
+    figsize=None,
+):
+    """Curves against depth (or any index), measured as markers and theory as dashed lines.
+
+    Made for the residual-network chapter (stream variance against the number of blocks, gradient
+    norm against the layer), but takes any arrays.
+
+    Parameters
+    ----------
+    panels : dict ``{y-axis label: {curve label: (x, y)}}``
+        One panel per entry, side by side. ``x`` and ``y`` are 1-D arrays of the same length.
+    theory : dict ``{y-axis label: {curve label: (x, y)}}``, optional
+        Drawn as dashed lines in the colour of the measured curve with the same label.
+    xlabel : str, default ``"블록"``
+    logy : bool or ``sequence`` of bool, default ``True``
+        Logarithmic y axis, for all panels or per panel.
+    title : str
+    figsize : tuple
+
+    Returns
+    -------
+    ``matplotlib.figure.Figure``
+    """
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty dict {y label: {curve label: (x, y)}}")
+    theory = {} if theory is None else theory
+    unknown = set(theory) - set(panels)
+    if unknown:
+        raise ValueError(f"theory names panels that are not in panels: {sorted(unknown)}")
+    k = len(panels)
+    logs = [logy] * k if isinstance(logy, bool) else list(logy)
+    if len(logs) != k:
+        raise ValueError(f"logy must be a bool or one bool per panel ({k}); got {len(logs)}")
+    fig, axes = _new_figure(1, k, figsize=figsize or (4.4 * k + 0.6, 3.5))
+    for ax, (ylabel, curves), log in zip(axes[0], panels.items(), logs):
+        colours = {}
+        for i, (label, (x, y)) in enumerate(curves.items()):
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            if x.shape != y.shape or x.ndim != 1:
+                raise ValueError(f"curve {label!r} of panel {ylabel!r}: x and y must be 1-D of one length; "
+                                 f"got {x.shape} and {y.shape}")
+            colours[label] = f"C{i % 10}"
+            ax.plot(x, y, "o", ms=3.5, color=colours[label], label=label)
+        for label, (x, y) in theory.get(ylabel, {}).items():
+            ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), "--", lw=1.2,
+                    color=colours.get(label, "0.3"))
+        if log:
+            _log_y(ax)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        handles, labels = ax.get_legend_handles_labels()
+        if theory.get(ylabel):
+            from matplotlib.lines import Line2D
+
+            handles = handles + [Line2D([], [], ls="--", color="0.3")]
+            labels = labels + ["이론"]
+        ax.legend(handles, labels, fontsize=8, loc="best")
+    if title is not None:
+        fig.suptitle(title, fontsize=11)
     return fig
