@@ -16,7 +16,6 @@ The page's explorer also has a residual view (a stack of blocks ``x + alpha * W 
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -24,7 +23,8 @@ import numpy as np
 from ._validation import check_choice, check_real
 from .activations import ACTIVATION_NAMES, get_activation
 from .simulate import SimulationResult, simulate
-from .theory import InitSpec, activation_second_moment, as_init_spec
+from .residual import residual_stream_theory
+from .theory import InitSpec, as_init_spec
 
 __all__ = [
     "RANDOM",
@@ -282,17 +282,6 @@ def residual_stream_variance(depth, branch_scale, norm="none", activation="relu"
     act = get_activation(activation, **dict(activation_kwargs or {}))
     v0 = check_real(v0, "v0", positive=True)
     sw2 = check_real(sigma_w2, "sigma_w2", positive=True)
-    k = alpha * alpha * sw2
-    blocks = np.arange(int(depth) + 1, dtype=float)
-    if norm == "pre_ln":
-        return v0 + blocks * k * float(activation_second_moment(act, 1.0))
-    if act.name == "linear" or act.is_rectifier:
-        g = float(activation_second_moment(act, 1.0))  # M(q) = g q for these
-        with np.errstate(over="ignore"):
-            return v0 * (1.0 + k * g) ** blocks
-    out = np.empty(int(depth) + 1)
-    out[0] = v = v0
-    for layer in range(1, int(depth) + 1):
-        v = v + k * float(activation_second_moment(act, v)) if math.isfinite(v) else v
-        out[layer] = v
-    return out
+    # one theory for the book and the page: weightinit.residual spells pre-LN "pre"
+    return residual_stream_theory(int(depth), alpha, "pre" if norm == "pre_ln" else "none", act,
+                                  sigma_w2=sw2, input_var=v0)

@@ -175,11 +175,12 @@ def residual_stream_theory(depth, branch_scale=1.0, norm="none", activation="rel
         return v0 + layers * k * float(activation_second_moment(act, 1.0))
     if act.is_rectifier or act.name == "linear":
         gain = float(activation_second_moment(act, 1.0))  # M(q) = gain * q for these
-        return v0 * (1.0 + k * gain) ** layers
+        with np.errstate(over="ignore"):  # an exploding stream is inf, not an error
+            return v0 * (1.0 + k * gain) ** layers
     out = np.empty(depth + 1)
     out[0] = v = v0
     for layer in range(1, depth + 1):
-        v = v + k * float(activation_second_moment(act, v))
+        v = v + k * float(activation_second_moment(act, v)) if math.isfinite(v) else v
         out[layer] = v
     return out
 
