@@ -773,7 +773,8 @@ def record_result(workdir: Path, assignment: Assignment, student: str, path: Pat
             cell["changed"] = not same or same[0].get("answer_sha256") != cell["answer_sha256"]
     record_in_gradebook(workdir, assignment, student, tasks)
     result = {"student": student, "file": readable_name(path.name), "tasks": tasks,
-              "notes": parsed["notes"], "restarts": run.get("restarts", 0)}
+              "notes": parsed["notes"], "restarts": run.get("restarts", 0),
+              "test_process_peak_kb": run.get("peak_kb")}
     atomic_write_json(previous, result)
 
 

@@ -948,6 +948,17 @@ def test_symlinks_in_the_submissions_are_refused_never_followed(course, tmp_path
     assert data is None and "심볼릭 링크" in problem
 
 
+def test_untrusted_names_reach_the_terminal_escaped(course, tmp_path):
+    """L4: a file name with escape sequences could erase or forge autograde's lines."""
+    workdir, _, release_nb = course
+    folder = tmp_path / "subs"
+    write_notebook(release_nb, folder / "ansi" / "x\x1b[2K\r\x1b[32m2026001 graded OK 27 of 27\x1b[0m.ipynb")
+    proc = run_script("autograde", folder, "--timeout", CELL_TIMEOUT, workdir=workdir, check=False)
+    assert proc.returncode == 1 and "0 graded, 0 failed, 1 malformed" in proc.stdout, proc.stdout + proc.stderr
+    assert "\x1b" not in proc.stdout + proc.stderr and "\r" not in proc.stderr
+    assert "x\\u001b[2K\\u000d\\u001b[32m2026001 graded OK" in proc.stderr, proc.stderr
+
+
 def test_a_roster_with_an_unquoted_comma_names_the_line(tmp_path):
     """L5: an AttributeError traceback instead of a message."""
     from coursework import term
