@@ -337,3 +337,17 @@ def test_a_huge_legal_reply_is_refused_without_costing_the_test_process_memory(t
     assert [t["passed"] for t in tests] == [False, False]
     assert "NumPy array" in tests[0]["error"], tests
     assert run["peak_kb"] < 400 * 1024, run["peak_kb"]  # an honest run peaks near 70 MB here
+
+
+def test_a_lone_surrogate_in_an_error_message_fails_only_that_test(tmp_path):
+    # the test process's result is ASCII JSON: an exception message holding a lone surrogate
+    # (from the student's code) used to crash it when it wrote the result
+    from coursework import grade as grading
+
+    job = {"setup": SETUP, "api": ["f"], "limits": LIMITS,
+           "tasks": {"task1": {"seed": 0, "cells": [{"name": "answer", "source": "def f(x):\n    raise ValueError('\\ud83d')\n"}],
+                               "tests": [{"grade_id": "t0", "points": 1, "source": "f(1)"},
+                                         {"grade_id": "t1", "points": 1, "source": "assert 1 + 1 == 2"}]}}}
+    run, problem = grading.run_runner(job, 120, tmp_path / "runner.log")
+    assert run is not None, problem
+    assert [t["passed"] for t in run["tasks"]["task1"]["tests"]] == [False, True]
