@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import csv
-import json
+import io
 from pathlib import Path
 
-from .common import COURSE_ID, STATUS_FILE, TASK_ID, CourseworkError, require_release, task_of, task_sort_key
+from .common import (
+    COURSE_ID,
+    TASK_ID,
+    CourseworkError,
+    atomic_write_text,
+    read_json_record,
+    read_status,
+    require_release,
+    spreadsheet_cell,
+    task_of,
+    task_sort_key,
+    terminal_safe,
+)
 
 
 def read_grades(workdir: Path, assignment: str):
@@ -16,8 +28,7 @@ def read_grades(workdir: Path, assignment: str):
     warnings.simplefilter("ignore")  # SQLAlchemy/nbgrader deprecation noise
     from nbgrader.api import Gradebook, MissingEntry
 
-    status_path = workdir / STATUS_FILE
-    status = json.loads(status_path.read_text(encoding="utf-8")).get(assignment, {}) if status_path.is_file() else {}
+    status = read_status(workdir).get(assignment, {})
     results_dir = workdir / "results" / assignment
     rows = []
     with Gradebook(f"sqlite:///{workdir / 'gradebook.db'}", COURSE_ID) as gb:
@@ -59,9 +70,8 @@ def read_grades(workdir: Path, assignment: str):
 
 def read_flags(path: Path) -> str:
     """The review flags of one graded submission: 'task1: reason; reason | task3: reason'."""
-    if not path.is_file():
-        return ""
-    tasks = json.loads(path.read_text(encoding="utf-8")).get("tasks", {})
+    record = read_json_record(path, "채점 결과")
+    tasks = record.get("tasks", {}) if isinstance(record, dict) else {}
     return " | ".join(f"{task}: {'; '.join(entry['flags'])}" for task, entry in tasks.items() if entry.get("flags"))
 
 
@@ -69,22 +79,23 @@ def cmd_export(args) -> int:
     workdir: Path = args.workdir.resolve()
     require_release(workdir, args.assignment)
     maxima, tasks, rows = read_grades(workdir, args.assignment)
-    args.csv_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.csv_path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", *tasks, "total", "max_total", "pending_manual", "status", "flags"])
-        for student, state, scores, pending, flags in rows:
-            if scores is None:
-                writer.writerow([student, *[""] * len(tasks), "", f"{sum(maxima.values()):g}", "", state, ""])
-                continue
-            cells = ["" if task in pending else f"{scores[task]:g}" for task in tasks]
-            total = sum(scores[task] for task in tasks if task not in pending)
-            writer.writerow(
-                [student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", " ".join(sorted(pending)), state, flags]
-            )
+    handle = io.StringIO(newline="")  # written whole at the end: a failure leaves the old file
+    writer = csv.writer(handle)
+    writer.writerow(["student_id", *tasks, "total", "max_total", "pending_manual", "status", "flags"])
+    for student, state, scores, pending, flags in rows:
+        if scores is None:
+            writer.writerow([spreadsheet_cell(c) for c in
+                             [student, *[""] * len(tasks), "", f"{sum(maxima.values()):g}", "", state, ""]])
+            continue
+        cells = ["" if task in pending else f"{scores[task]:g}" for task in tasks]
+        total = sum(scores[task] for task in tasks if task not in pending)
+        writer.writerow([spreadsheet_cell(c) for c in
+                         [student, *cells, f"{total:g}", f"{sum(maxima.values()):g}", " ".join(sorted(pending)),
+                          state, flags]])
+    atomic_write_text(args.csv_path, handle.getvalue())
     print(f"wrote {len(rows)} rows to {args.csv_path}")
     flagged = [(student, flags) for student, _, _, _, flags in rows if flags]
     for student, flags in flagged:
-        print(f"검토 필요: {student} — {flags}")
+        print(terminal_safe(f"검토 필요: {student} — {flags}"))
     print("max points: " + ", ".join(f"{task} {maxima[task]:g}" for task in tasks))
     return 0

@@ -20,7 +20,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from .common import STATUS_FILE, CourseworkError, require_release, task_sort_key
+from .common import CourseworkError, atomic_write_text, read_json_record, read_status, require_release, task_sort_key
 from .manual import read_manual
 from .term import NOT_SUBMITTED, Student, days_late, late_factor
 
@@ -138,8 +138,7 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
     student without a submission); ``only`` limits it to one student."""
     results_dir = workdir / "results" / assignment
     hidden = hidden_test_ids(workdir, assignment)
-    status_path = workdir / STATUS_FILE
-    status = json.loads(status_path.read_text(encoding="utf-8")).get(assignment, {}) if status_path.is_file() else {}
+    status = read_status(workdir).get(assignment, {})
     names = {s.id: s.name for s in students}
     graded = sorted(p.stem for p in results_dir.glob("*.json")) if results_dir.is_dir() else []
     graded = sorted(set(graded) | set(status))  # malformed or failed submissions too
@@ -155,7 +154,8 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
     manual_all = read_manual(workdir, assignment, [s for s in everyone if (results_dir / f"{s}.json").is_file()])
     for student in everyone:
         path = results_dir / f"{student}.json"
-        result = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        result = read_json_record(path, "채점 결과")
+        result = result if isinstance(result, dict) and isinstance(result.get("tasks"), dict) else None
         manual = manual_all.get(student, {})
         state = str(status.get(student, "ok"))
         problem = "" if result is not None or state == "ok" else _reason(state)
@@ -163,7 +163,7 @@ def write_feedback(workdir: Path, assignment: str, students: list[Student], *, o
                       submitted_at=times.get(student, {}).get("submitted_at"), deadline=deadline, penalty=penalty,
                       problem=problem)
         target = folder / f"{student}.html"
-        target.write_text(page, encoding="utf-8")
+        atomic_write_text(target, page)
         written.append(target)
     return written
 

@@ -17,6 +17,7 @@ The grader never runs a submission's code itself and never trusts the submitted 
 from __future__ import annotations
 
 import ast
+import errno
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -31,10 +33,35 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from .common import COURSE_ID, REPO, STATUS_FILE, STUDENT_ID, CourseworkError, require_release, task_of, task_sort_key
+from .common import (
+    COURSE_ID,
+    REPO,
+    STUDENT_ID,
+    CourseworkError,
+    atomic_write_bytes,
+    atomic_write_json,
+    clean_text,
+    read_json_record,
+    read_status,
+    readable_name,
+    require_release,
+    task_of,
+    task_sort_key,
+    terminal_safe,
+    write_status,
+)
 from .sandbox import SANDBOX_PROCESSES, SandboxUnavailable, check_sandbox, nbgrader_env
 
 SECRET_ENV = "COURSEWORK_SECRET"
+# What one submission may cost this process (the grader's own memory and time stay bounded
+# whatever a student hands in): the notebook file, the JSON values in it (a million tiny
+# objects cost about 100 MB as Python objects), and the text of all its cells together
+MAX_NOTEBOOK_BYTES = 32 * 2**20
+MAX_NOTEBOOK_VALUES = 1_000_000
+MAX_CELL_TEXT = 1_000_000  # characters; the released notebook has about 30 000
+# address space of one test process (it decodes replies of at most wire.MAX_MESSAGE bytes and
+# MAX_VALUES values, a few hundred MB at worst; the sandbox has its own limit)
+RUNNER_MEMORY_BYTES = 2 * 2**30
 DEFAULT_SECRET_FILE = Path("~/.config/weightinit-coursework/secret")
 RESULTS_DIR = "results"
 
@@ -159,19 +186,78 @@ class Assignment:
 _TRANSFORMER = None
 
 
-def plain_python(source: str) -> str:
-    """IPython syntax (magics, ``!cmd``) turned into calls of ``get_ipython()``."""
+def _transformer():
     global _TRANSFORMER
-    if "%" not in source and "!" not in source and "?" not in source:
-        return source
     if _TRANSFORMER is None:
         from IPython.core.inputtransformer2 import TransformerManager
 
         _TRANSFORMER = TransformerManager()
+    return _TRANSFORMER
+
+
+# a line IPython may read as an escape: %magic, !cmd, ?obj, x = %magic, x = !cmd, obj?
+_ESCAPE_CANDIDATE = re.compile(r"^[ \t]*(?:[\w.\[\], *()]+=[ \t]*)?[%!?]|\?[ \t]*$")
+_PLACEHOLDER = re.compile(r"^__ipython_escape_(\d+)__$")
+
+
+def _statement_starts(lines: list[str]) -> set[int] | None:
+    """Indices of the placeholder lines that tokenize as a statement of their own (not inside a
+    string or brackets); None when the text does not tokenize."""
+    import io
+    import tokenize
+
+    found: set[int] = set()
+    previous = None
     try:
-        return _TRANSFORMER.transform_cell(source)
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            if token.type in (tokenize.NL, tokenize.COMMENT):
+                continue
+            match = _PLACEHOLDER.match(token.string) if token.type == tokenize.NAME else None
+            if match and previous in (None, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+                found.add(int(match.group(1)))
+            previous = token.type
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return found
+
+
+def plain_python(source: str) -> str:
+    """IPython syntax (magics, ``!cmd``, ``obj?``) turned into calls of ``get_ipython()``.
+
+    In time linear in the cell: IPython's ``TransformerManager`` re-tokenizes the whole cell once
+    per escape line (a cell of 10 000 lines with 500 magics took minutes), so each candidate line
+    is transformed alone and kept only where the cell, with the line replaced by a placeholder
+    call, tokenizes it as a statement of its own (a ``!`` line inside a string or a bracket
+    stays as it is). A cell magic (``%%time``) makes the whole cell one call, in one pass."""
+    if "%" not in source and "!" not in source and "?" not in source:
+        return source
+    lines = source.splitlines(keepends=True)
+    first = next((line for line in lines if line.strip()), "")
+    try:
+        if first.lstrip().startswith("%%"):
+            return _transformer().transform_cell(source)
+        replaced: dict[int, str] = {}
+        for index, line in enumerate(lines):
+            if not _ESCAPE_CANDIDATE.search(line):
+                continue
+            text = line.strip()
+            new = _transformer().transform_cell(text + "\n").strip()
+            if new != text:
+                replaced[index] = line[: len(line) - len(line.lstrip())] + new + "\n"
     except Exception:  # noqa: BLE001 - left as it is; a syntax error fails its own task
         return source
+    if not replaced:
+        return source
+    for _ in range(3):  # a line put back can change what the others are in (a quote it holds)
+        probe = [f"{line[: len(line) - len(line.lstrip())]}__ipython_escape_{i}__()\n" if i in replaced else line
+                 for i, line in enumerate(lines)]
+        starts = _statement_starts(probe)
+        if starts is None:
+            return source
+        if starts >= set(replaced):
+            return "".join(replaced.get(i, line) for i, line in enumerate(lines))
+        replaced = {i: text for i, text in replaced.items() if i in starts}
+    return source
 
 
 _MODULE_NAMES = {"np", "numpy", "math", "builtins", "__builtins__", "sys", "os", "random", "scipy"}
@@ -260,25 +346,71 @@ def definitions_only(source: str) -> str:
     return "\n\n".join(ast.unparse(node) for node in tree.body if isinstance(node, keep))
 
 
-def read_notebook_json(path: Path) -> tuple[dict | None, str | None]:
+def read_submitted_file(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of a submitted notebook, read without following a symlink (the submission
+    folder is data, not a file system to follow) and only when it is a regular file of at most
+    :data:`MAX_NOTEBOOK_BYTES`."""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as err:
+        if err.errno == errno.ELOOP:  # the last component is a symlink
+            return None, "심볼릭 링크는 받지 않습니다 (파일 자체를 제출하세요)"
         return None, f"파일을 읽을 수 없습니다 ({err.strerror})"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None, "일반 파일이 아닙니다 (파일 자체를 제출하세요)"
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            return None, (f"파일이 너무 큽니다 ({info.st_size / 2**20:.0f} MB, 최대 {MAX_NOTEBOOK_BYTES // 2**20} MB): "
+                          "출력을 지우고(Edit → Clear All Outputs) 다시 저장하세요")
+        return handle.read(MAX_NOTEBOOK_BYTES + 1), None
+
+
+def _clean(value):
+    """Every string of a notebook through :func:`clean_text` (keys too)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def parse_notebook_bytes(raw: bytes) -> tuple[dict | None, str | None]:
+    """A notebook from its bytes, as JSON only. Its size and number of JSON values are bounded
+    before it is parsed; lone surrogates and CRLF line endings are cleaned in every string."""
+    if len(raw) > MAX_NOTEBOOK_BYTES:
+        return None, f"파일이 너무 큽니다 (최대 {MAX_NOTEBOOK_BYTES // 2**20} MB)"
+    if raw.count(b",") + raw.count(b"[") + raw.count(b"{") > MAX_NOTEBOOK_VALUES:
+        return None, "노트북의 JSON 항목이 너무 많습니다: 출력을 지우고 다시 저장하세요"
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None, "UTF-8 텍스트 파일이 아닙니다"
     try:
-        nb = json.loads(text)
+        nb = _clean(json.loads(text))
     except json.JSONDecodeError as err:
         return None, f"노트북 파일이 아닙니다 (JSON 형식 오류: {err.lineno}번째 줄)"
+    except RecursionError:
+        return None, "노트북 파일이 아닙니다 (JSON 이 너무 깊게 중첩됨)"
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         return None, "Jupyter 노트북(nbformat 4) 형식이 아닙니다 ('nbformat': 4 또는 'cells' 가 없음)"
     cells = nb["cells"]
     if not all(isinstance(c, dict) and isinstance(c.get("source", ""), (str, list)) for c in cells):
         return None, "노트북의 셀 형식이 잘못되었습니다"
+    if not all(isinstance(part, str) for c in cells if isinstance(c.get("source"), list) for part in c["source"]):
+        return None, "노트북의 셀 형식이 잘못되었습니다"
+    if sum(len(_source_text(c)) for c in cells) > MAX_CELL_TEXT:
+        return None, f"셀의 내용이 너무 깁니다 (모두 합쳐 {MAX_CELL_TEXT:,} 자까지)"
     return nb, None
+
+
+def read_notebook_json(path: Path) -> tuple[dict | None, str | None]:
+    raw, problem = read_submitted_file(path)
+    if raw is None:
+        return None, problem
+    return parse_notebook_bytes(raw)
 
 
 def parse_submission(nb: dict, assignment: Assignment) -> dict:
@@ -310,7 +442,7 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
         if kind != "code":
             continue
         if role in ("test", "setup"):
-            if text.strip() != assignment.released.get(gid, "").strip():
+            if text.strip() != clean_text(assignment.released.get(gid, "")).strip():
                 edited_tests.add(gid)
             continue
         code = plain_python(text)
@@ -350,20 +482,35 @@ def parse_submission(nb: dict, assignment: Assignment) -> dict:
 NOTEBOOK_COPY = r"(?:copy of |사본 ?- ?)*{name}(?:의 사본| - 사본| copy| ?\(\d+\))*(?:\.ipynb)?"
 
 
+def _is_regular(path: Path) -> bool:
+    """A regular file itself, not a symlink to one (never followed)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def notebook_candidates(folder: Path, assignment: str) -> tuple[Path | None, str | None]:
-    """The student's notebook in ``folder``: the exact name, else one Colab/Drive/browser copy name."""
-    exact = folder / f"{assignment}.ipynb"
-    if exact.is_file():
-        return exact, None
+    """The student's notebook in ``folder``: the exact name, else one Colab/Drive/browser copy name.
+    Only regular files count: a symlink or another special file named like the notebook is
+    refused with the reason, never read through."""
     pattern = re.compile("^" + NOTEBOOK_COPY.format(name=re.escape(assignment)) + r"\.ipynb$", re.IGNORECASE)
-    notebooks = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".ipynb")
-    matches = [p for p in notebooks if pattern.match(unicodedata.normalize("NFC", p.name).strip())]
-    if len(matches) == 1:
-        return matches[0], None
-    if len(matches) > 1:
-        return None, ("과제 노트북이 여러 개입니다 (" + ", ".join(p.name for p in matches)
+    named = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".ipynb"
+                   and pattern.match(unicodedata.normalize("NFC", p.name).strip()))
+    special = [p for p in named if not _is_regular(p)]
+    if special:
+        return None, ("심볼릭 링크나 일반 파일이 아닌 것은 받지 않습니다 ("
+                      + ", ".join(readable_name(p.name) for p in special) + "): 노트북 파일 자체를 제출하세요")
+    exact = folder / f"{assignment}.ipynb"
+    if exact in named:
+        return exact, None
+    notebooks = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".ipynb" and _is_regular(p))
+    if len(named) == 1:
+        return named[0], None
+    if len(named) > 1:
+        return None, ("과제 노트북이 여러 개입니다 (" + ", ".join(readable_name(p.name) for p in named)
                       + "): 제출할 파일 하나만 남기세요")
-    found = ", ".join(p.name for p in notebooks) or "노트북 없음"
+    found = ", ".join(readable_name(p.name) for p in notebooks) or "노트북 없음"
     return None, f"{assignment}.ipynb 가 없습니다 (찾은 파일: {found})"
 
 
@@ -375,24 +522,34 @@ def collect_submissions(submissions: Path, assignment: str):
         raise CourseworkError(f"not a folder: {submissions}")
     gradable: dict[str, Path] = {}
     rejected: dict[str, str] = {}
+    spellings: dict[str, list[str]] = {}
     for entry in sorted(submissions.iterdir()):
-        name = unicodedata.normalize("NFC", entry.name)
+        # every name recorded or printed is readable text: bytes that are not UTF-8 (a CP949
+        # name from a Windows zip) are escaped, so the status file can always be written
+        name = readable_name(unicodedata.normalize("NFC", entry.name))
+        shown = readable_name(entry)
         if name.startswith(".") or name == "__MACOSX":
             continue
-        if not entry.is_dir():
-            rejected[name] = (f"{entry}: 학생별 폴더가 아닙니다 "
-                              f"(제출물은 {submissions}/<학번>/{assignment}.ipynb)")
+        if entry.is_symlink() or not entry.is_dir():
+            what = "심볼릭 링크는 받지 않습니다" if entry.is_symlink() else "학생별 폴더가 아닙니다"
+            rejected[name] = f"{shown}: {what} (제출물은 {readable_name(submissions)}/<학번>/{assignment}.ipynb)"
             continue
         if not STUDENT_ID.match(name):
-            rejected[name] = f"{entry}: 학번 폴더 이름에는 문자, 숫자, '.', '_', '-' 만 쓸 수 있습니다"
+            undecodable = any("\udc80" <= c <= "\udcff" for c in entry.name)  # bytes Python could not decode
+            rejected[name] = (f"{shown}: 학번 폴더 이름에는 문자, 숫자, '.', '_', '-' 만 쓸 수 있습니다"
+                              + (" (UTF-8 이 아닌 이름입니다: 압축을 풀 때 unzip -O cp949 를 쓰세요)" if undecodable else ""))
             continue
+        spellings.setdefault(name, []).append(entry.name)
         if name in gradable or name in rejected:
-            rejected[name] = f"{entry}: 같은 학번의 폴더가 두 개입니다"
+            forms = " 와 ".join(f"{readable_name(s)!r} ({'NFC' if unicodedata.is_normalized('NFC', s) else 'NFD'}, "
+                               f"{len(s)}자)" for s in spellings[name])
+            rejected[name] = (f"{shown}: 같은 학번의 폴더가 두 개입니다: {forms}. 유니코드 정규화(NFC/NFD)만 다른 이름은 "
+                              "같은 학번이라 어느 쪽이 제출물인지 알 수 없어 둘 다 채점하지 않습니다; 하나만 남기세요")
             gradable.pop(name, None)
             continue
         path, problem = notebook_candidates(entry, assignment)
         if problem:
-            rejected[name] = f"{entry / (assignment + '.ipynb')}: {problem}"
+            rejected[name] = f"{readable_name(entry / (assignment + '.ipynb'))}: {problem}"
             continue
         gradable[name] = path
     if not gradable and not rejected:
@@ -418,6 +575,15 @@ def make_job(assignment: Assignment, parsed: dict, secret: bytes, limits: dict) 
     return {"setup": assignment.setup, "api": assignment.api, "tasks": tasks, "limits": limits}
 
 
+def _limit_runner_memory() -> None:
+    """The test process's own address-space limit (soft: its sandboxes set their own)."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = RUNNER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(RUNNER_MEMORY_BYTES, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def run_runner(job: dict, limit: float, log_path: Path) -> tuple[dict | None, str]:
     """Run one submission's test process; its stdout is the result, nothing else is read."""
     env = nbgrader_env()
@@ -425,15 +591,15 @@ def run_runner(job: dict, limit: float, log_path: Path) -> tuple[dict | None, st
     env["PYTHONPATH"] = str(REPO)
     proc = subprocess.Popen([sys.executable, "-m", "coursework.runner"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_limit_runner_memory)
     try:
         out, err = proc.communicate(json.dumps(job).encode("utf-8"), timeout=limit)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        log_path.write_bytes(err)
+        atomic_write_bytes(log_path, err)
         return None, f"채점 시간 초과 ({limit:.0f} 초)"
-    log_path.write_bytes(err)
+    atomic_write_bytes(log_path, err)
     if proc.returncode != 0:
         return None, f"test process exit {proc.returncode}"
     try:
@@ -459,10 +625,11 @@ def score_submission(assignment: Assignment, parsed: dict, run: dict) -> dict:
         manual = []
         for cell in entry["manual"]:
             texts = parsed["answers"].get(cell["grade_id"], [])
-            stub = assignment.released.get(cell["grade_id"], "").strip()
+            stub = clean_text(assignment.released.get(cell["grade_id"], "")).strip()
             answer = "\n\n".join(t for t in texts if t.strip() != stub).strip()
             manual.append({"grade_id": cell["grade_id"], "points": cell["points"], "answered": bool(answer),
-                           "answer_sha256": hashlib.sha256(answer.encode("utf-8")).hexdigest() if answer else ""})
+                           "answer_sha256": hashlib.sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
+                           if answer else ""})
         flags = list(parsed["signs"].get(task, []))  # deleted test cells are a note (they run anyway)
         tasks[task] = {"score": score, "max": entry["points"], "tests": tests, "manual": manual,
                        "flags": flags, "cell_errors": result.get("cell_errors", []),
@@ -508,8 +675,7 @@ def cmd_autograde(args) -> int:
         raise CourseworkError(str(err)) from None
     gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)
 
-    status_path = workdir / STATUS_FILE
-    all_status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else {}
+    all_status = read_status(workdir)
     status = all_status.get(args.assignment, {}) if isinstance(all_status.get(args.assignment), dict) else {}
     results_dir = workdir / RESULTS_DIR / args.assignment
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -519,27 +685,30 @@ def cmd_autograde(args) -> int:
     jobs: dict[str, dict] = {}
     parsed_by_student: dict[str, dict] = {}
     for student, path in gradable.items():
-        data = path.read_bytes()  # read once; the grader never writes to the submission
+        # read once, without following a symlink; the grader never writes to the submission
+        data, problem = read_submitted_file(path)
         target = workdir / "submitted" / student / args.assignment
         if target.exists():
             shutil.rmtree(target)
         target.mkdir(parents=True)
-        (target / f"{args.assignment}.ipynb").write_bytes(data)
-        nb, problem = read_notebook_json(target / f"{args.assignment}.ipynb")
-        try:
-            parsed = parse_submission(nb, assignment) if nb is not None else None
+        parsed = None
+        try:  # every step on the student's data: a failure rejects this student only
+            if data is not None:
+                atomic_write_bytes(target / f"{args.assignment}.ipynb", data)
+                nb, problem = parse_notebook_bytes(data)
+                parsed = parse_submission(nb, assignment) if nb is not None else None
         except Exception as err:  # noqa: BLE001 - one odd notebook must not stop the batch
             parsed, problem = None, f"노트북 구조를 읽을 수 없습니다 ({type(err).__name__})"
         if parsed is not None and parsed["recognised"] == 0:
             problem = "이 과제의 셀을 하나도 찾지 못했습니다 (다른 노트북이거나 셀 메타데이터가 지워졌고 답안 함수도 없음)"
         if problem:
-            rejected[student] = f"{path}: {problem}"
+            rejected[student] = f"{readable_name(path)}: {problem}"
             continue
         if path.name != f"{args.assignment}.ipynb":
-            parsed["notes"].append(f"파일 이름 {path.name!r} 을 과제 노트북으로 채점")
+            parsed["notes"].append(f"파일 이름 {readable_name(path.name)!r} 을 과제 노트북으로 채점")
         if parsed["missing"]:
-            print(f"경고: {path}: 지워진 셀 {', '.join(parsed['missing'])} "
-                  "(테스트 셀은 원래대로 채점, 지워진 답안은 0점)", file=sys.stderr)
+            print(terminal_safe(f"경고: {readable_name(path)}: 지워진 셀 {', '.join(parsed['missing'])} "
+                                "(테스트 셀은 원래대로 채점, 지워진 답안은 0점)"), file=sys.stderr)
         parsed_by_student[student] = parsed
         jobs[student] = make_job(assignment, parsed, secret, {
             "cell_timeout": args.timeout, "load_timeout": args.timeout,
@@ -548,7 +717,7 @@ def cmd_autograde(args) -> int:
         })
     for student, reason in rejected.items():
         status[student] = "malformed: " + reason
-        print(f"오류: 채점하지 않은 제출물: {reason}", file=sys.stderr)
+        print(terminal_safe(f"오류: 채점하지 않은 제출물: {reason}"), file=sys.stderr)
         stale = results_dir / f"{student}.json"
         if stale.exists():
             stale.unlink()
@@ -567,28 +736,21 @@ def cmd_autograde(args) -> int:
                     run, problem = future.result()
                 except Exception as err:  # noqa: BLE001 - reported for this student only
                     run, problem = None, f"{type(err).__name__}: {err}"
+                if run is not None:
+                    try:  # scoring and recording this student: a failure is this student's only
+                        record_result(workdir, assignment, student, gradable[student], parsed_by_student[student], run)
+                    except Exception as err:  # noqa: BLE001 - reported for this student only
+                        run, problem = None, f"결과를 기록하지 못했습니다 ({type(err).__name__}: {err})"
                 if run is None:
                     failures += 1
                     status[student] = f"grading failed ({problem})"
-                    print(f"오류: {student} 채점 실패 ({problem}); 로그 {logs / (student + '.log')}", file=sys.stderr)
+                    print(terminal_safe(f"오류: {student} 채점 실패 ({problem}); 로그 {logs / (student + '.log')}"),
+                          file=sys.stderr)
                     continue
-                parsed = parsed_by_student[student]
-                tasks = score_submission(assignment, parsed, run)
-                previous = results_dir / f"{student}.json"
-                old = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else {}
-                for task, entry in tasks.items():
-                    for cell in entry["manual"]:
-                        before = old.get("tasks", {}).get(task, {}).get("manual", [])
-                        same = [m for m in before if m["grade_id"] == cell["grade_id"]]
-                        cell["changed"] = not same or same[0]["answer_sha256"] != cell["answer_sha256"]
-                record_in_gradebook(workdir, assignment, student, tasks)
-                result = {"student": student, "file": gradable[student].name, "tasks": tasks,
-                          "notes": parsed["notes"], "restarts": run.get("restarts", 0)}
-                previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
                 status[student] = "ok"
     elapsed = time.monotonic() - start
     all_status[args.assignment] = status
-    status_path.write_text(json.dumps(all_status, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_status(workdir, all_status)
     print(f"autograded {len(jobs)} submission(s) in {elapsed:.1f} s with {args.jobs} job(s)")
     flagged = summary_flags(results_dir, jobs)
     for line in flagged:
@@ -597,16 +759,35 @@ def cmd_autograde(args) -> int:
     return 1 if failures or rejected else 0
 
 
+def record_result(workdir: Path, assignment: Assignment, student: str, path: Path, parsed: dict, run: dict) -> None:
+    """Score one student's run, keep hand-given points of an unchanged written answer, and write
+    the gradebook and ``results/<assignment>/<student>.json`` (atomically)."""
+    tasks = score_submission(assignment, parsed, run)
+    previous = workdir / RESULTS_DIR / assignment.name / f"{student}.json"
+    old = read_json_record(previous, "이전 채점 결과")
+    old = old if isinstance(old, dict) else {}
+    for task, entry in tasks.items():
+        for cell in entry["manual"]:
+            before = old.get("tasks", {}).get(task, {}).get("manual", [])
+            same = [m for m in before if isinstance(m, dict) and m.get("grade_id") == cell["grade_id"]]
+            cell["changed"] = not same or same[0].get("answer_sha256") != cell["answer_sha256"]
+    record_in_gradebook(workdir, assignment, student, tasks)
+    result = {"student": student, "file": readable_name(path.name), "tasks": tasks,
+              "notes": parsed["notes"], "restarts": run.get("restarts", 0),
+              "test_process_peak_kb": run.get("peak_kb")}
+    atomic_write_json(previous, result)
+
+
 def summary_flags(results_dir: Path, students) -> list[str]:
     lines = []
     for student in sorted(students):
-        path = results_dir / f"{student}.json"
-        if not path.is_file():
+        record = read_json_record(results_dir / f"{student}.json", "채점 결과")
+        if not isinstance(record, dict):
             continue
-        tasks = json.loads(path.read_text(encoding="utf-8"))["tasks"]
-        parts = [f"{task}: {'; '.join(entry['flags'])}" for task, entry in tasks.items() if entry["flags"]]
+        tasks = record.get("tasks", {})
+        parts = [f"{task}: {'; '.join(entry['flags'])}" for task, entry in tasks.items() if entry.get("flags")]
         if parts:
-            lines.append(f"{student} — " + " | ".join(parts))
+            lines.append(terminal_safe(f"{student} — " + " | ".join(parts)))
     return lines
 
 

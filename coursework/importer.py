@@ -31,7 +31,7 @@ import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
-from .common import CourseworkError
+from .common import CourseworkError, terminal_safe
 from .term import TIMES_FILE, Student, read_roster, read_times, write_times
 
 CANVAS = re.compile(r"^(?P<name>[^/]+?)(?P<late>_LATE)?_(?P<lms_id>\d+)_(?P<submission>\d+)_(?P<file>[^/]+)$")
@@ -155,7 +155,7 @@ def cmd_import(args) -> int:
         raise CourseworkError(f"--tz {args.tz!r}: write a UTC offset such as +09:00") from None
     report = import_archive(args.archive, args.submissions, args.assignment, args.roster, args.lms, tz)
     for line in report["skipped"]:
-        print(f"건너뜀: {line}", file=sys.stderr)
+        print(terminal_safe(f"건너뜀: {line}"), file=sys.stderr)
     print(f"{report['lms']}: {len(report['imported'])}명의 제출물을 {args.submissions}/<학번>/{args.assignment}.ipynb 로 옮김, "
           f"제출 시각은 {args.submissions / TIMES_FILE}")
     return 0

@@ -9,11 +9,10 @@ README). A resubmission whose written answer changed is put back to "pending" by
 from __future__ import annotations
 
 import json
-import unicodedata
 import warnings
 from pathlib import Path
 
-from .common import COURSE_ID, CourseworkError, require_release
+from .common import COURSE_ID, CourseworkError, require_release, terminal_safe  # noqa: F401 - terminal_safe re-exported
 
 
 def _gradebook(workdir: Path):
@@ -36,10 +35,14 @@ def manual_grade_ids(workdir: Path, assignment: str) -> list[str]:
 
 def submitted_answer(workdir: Path, assignment: str, student: str, grade_id: str) -> str:
     """The text of a student's answer cell in the graded copy (empty when missing)."""
+    from .grade import read_notebook_json
+
     path = workdir / "submitted" / student / assignment / f"{assignment}.ipynb"
     if not path.is_file():
         return ""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb, _ = read_notebook_json(path)
+    if nb is None:
+        return ""
     parts = []
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {})
@@ -115,20 +118,6 @@ def _manual_of(gb, assignment: str, student: str, ids: list[str]) -> dict[str, d
         out[grade_id] = {"points": None if waiting else float(grade.score or 0.0),
                          "max": float(grade.max_score), "comment": comment}
     return out
-
-
-_BIDI_CONTROLS = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
-
-
-def terminal_safe(text: str) -> str:
-    """A student's text as it may be printed to the instructor's terminal: control characters
-    (escape sequences can hide, overwrite or recolour lines, or talk to the terminal itself)
-    and bidirectional overrides shown as visible escapes; newlines and tabs kept."""
-    return "".join(
-        c if c in "\n\t" or (unicodedata.category(c) != "Cc" and ord(c) not in _BIDI_CONTROLS)
-        else f"\\u{ord(c):04x}"
-        for c in text
-    )
 
 
 def cmd_manual_review(args) -> int:

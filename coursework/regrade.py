@@ -22,6 +22,7 @@ def cmd_regrade(args) -> int:
     with tempfile.TemporaryDirectory(prefix="regrade-") as tmp:
         batch = Path(tmp) / "submissions"
         batch.mkdir()
-        shutil.copytree(folder, batch / args.student)
+        # symlinks stay symlinks, so that autograde refuses them as it does in the folder itself
+        shutil.copytree(folder, batch / args.student, symlinks=True)
         args.submissions = batch
         return cmd_autograde(args)

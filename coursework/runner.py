@@ -9,6 +9,13 @@ data only. A rebound builtin, a patched NumPy, an IPython hook or printed "test 
 student's code therefore cannot change a check. The result (JSON on stdout) is written by this
 process alone.
 
+**Inputs are the instructor's.** A test's arguments cross to the sandbox as copies, and what the
+student's code does to them there never flows back: an array the test passed in holds the same
+values after the call, so an expected value computed from it afterwards comes from inputs the
+student's code never held (zeroing ``x`` in place cannot make the reference curve zero too).
+Only random state flows back, as in one process: the state of a ``Generator`` argument
+(including the children ``spawn`` took from its seed sequence) and NumPy's global state.
+
 A call that does not answer within the cell's time limit, or a sandbox that exits (``os._exit``,
 a crash, memory), fails the test that made it; the sandbox is killed and a fresh one serves the
 next test, so a loop costs only its own task.
@@ -102,11 +109,8 @@ class StudentProcess:
             header = self._read(8, deadline)
             if not header.isdigit() or int(header) > wire.MAX_MESSAGE:
                 raise SandboxDied("malformed reply from the student's process")
-            reply = json.loads(self._read(int(header), deadline).decode("ascii"))
-            if not isinstance(reply, dict):
-                raise SandboxDied("malformed reply from the student's process")
-            return reply
-        except (BrokenPipeError, SandboxDied, ValueError, UnicodeDecodeError) as err:
+            return wire.parse(self._read(int(header), deadline))
+        except (BrokenPipeError, SandboxDied, ValueError, UnicodeDecodeError, RecursionError, wire.WireError) as err:
             self.kill()
             raise SandboxDied(str(err) or "the student's process ended") from None
         except SandboxTimeout:
@@ -186,20 +190,33 @@ class Task:
         try:
             if reply.get("np_global") is not None:
                 np.random.set_state(wire.decode(reply["np_global"]))
-            for arg, after in zip(args, reply.get("args_after") or []):
-                if after is not None and isinstance(arg, np.ndarray):
-                    new = wire.decode(after)
-                    if arg.flags.writeable and new.shape == arg.shape:
-                        arg[...] = new
+            # array arguments are never written back (see the module's docstring); generators are
             for arg, state in zip(args, reply.get("generators") or []):
                 if state is not None and isinstance(arg, np.random.Generator):
-                    arg.bit_generator.state = wire.decode(state).bit_generator.state
+                    follow_generator(arg, wire.decode(state))
             for key, state in (reply.get("generators_kw") or {}).items():
                 if isinstance(kwargs.get(key), np.random.Generator):
-                    kwargs[key].bit_generator.state = wire.decode(state).bit_generator.state
+                    follow_generator(kwargs[key], wire.decode(state))
             return wire.decode(reply["result"])
-        except (wire.WireError, KeyError, TypeError, ValueError) as err:
+        except (wire.WireError, KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:
             raise RuntimeError(f"{function_name}: 반환값을 읽을 수 없습니다 ({err})") from None
+
+
+MAX_SPAWNED = 10_000  # children one call may take from a generator's seed sequence
+
+
+def follow_generator(mine: np.random.Generator, theirs: np.random.Generator) -> None:
+    """Give the test's generator the state the student's copy ended with: its bit generator's
+    state, and the children ``spawn`` took from its seed sequence (the count cannot be set, so
+    the same number is spawned here and dropped)."""
+    mine.bit_generator.state = theirs.bit_generator.state
+    ours, later = getattr(mine.bit_generator, "seed_seq", None), getattr(theirs.bit_generator, "seed_seq", None)
+    if isinstance(ours, np.random.SeedSequence) and isinstance(later, np.random.SeedSequence):
+        extra = later.n_children_spawned - ours.n_children_spawned
+        if extra > MAX_SPAWNED:
+            raise wire.WireError(f"more than {MAX_SPAWNED} generators spawned in one call")
+        if extra > 0:
+            ours.spawn(extra)
 
 
 def short_error(err: BaseException) -> str:
@@ -243,7 +260,10 @@ def main() -> int:
     sys.stdout.flush()
     os.dup2(2, 1)
     result = run_job(job)
-    result_stream.write(json.dumps(result, ensure_ascii=False))
+    import resource
+
+    result["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # this process's own peak
+    result_stream.write(json.dumps(result, ensure_ascii=True))  # a lone surrogate cannot break it
     result_stream.flush()
     return 0
 

@@ -87,15 +87,11 @@ def main() -> None:
                 kwargs = wire.decode(message["kwargs"])
                 if message.get("np_global") is not None:
                     np.random.set_state(wire.decode(message["np_global"]))
-                before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
                 result = function(*args, **kwargs)
-                after = [
-                    wire.encode(a) if isinstance(a, np.ndarray) and not np.array_equal(a, b) else None
-                    for a, b in zip(args, before)
-                ]
+                # changes to array arguments stay here: the test keeps the instructor's inputs
                 generators = [wire.encode(a) if isinstance(a, np.random.Generator) else None for a in args]
                 generators_kw = {k: wire.encode(v) for k, v in kwargs.items() if isinstance(v, np.random.Generator)}
-                reply = {"ok": True, "result": wire.encode(result), "args_after": after,
+                reply = {"ok": True, "result": wire.encode(result),
                          "generators": generators, "generators_kw": generators_kw,
                          "np_global": wire.encode(np.random.get_state())}
             except BaseException as err:  # noqa: BLE001 - the test sees the exception type

@@ -13,12 +13,13 @@ grade table that Excel opens with its Korean text intact.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .common import CourseworkError
+from .common import CourseworkError, atomic_write_text, spreadsheet_cell
 
 TIMES_FILE = ".submission_times.csv"
 NOT_SUBMITTED = "미제출"
@@ -45,13 +46,21 @@ def read_roster(path: Path) -> list[Student]:
     """The students of the course, in the roster's order."""
     if not path.is_file():
         raise CourseworkError(f"roster not found: {path}")
-    rows = list(csv.DictReader(_read_csv_text(path).splitlines()))
-    header = {key.strip().lower() for key in (rows[0].keys() if rows else [])}
-    if not {"id", "name"} <= header:
+    reader = csv.reader(io.StringIO(_read_csv_text(path), newline=""))
+    fields = next(reader, [])
+    header = [key.strip().lower() for key in fields]
+    if not {"id", "name"} <= set(header):
         raise CourseworkError(f"{path}: the roster needs the columns id,name (optional lms_id); found {sorted(header)}")
     students, seen = [], set()
-    for line, row in enumerate(rows, start=2):
-        row = {key.strip().lower(): (value or "").strip() for key, value in row.items() if key}
+    for values in reader:
+        line = reader.line_num
+        if not any(value.strip() for value in values):
+            continue  # a blank line
+        if len(values) != len(header):
+            raise CourseworkError(
+                f"{path}, line {line}: {len(values)} fields, but the header {','.join(fields)} has {len(header)}; "
+                "a name that holds a comma must be quoted (\"Kim, Minsu\"), as Excel's 'CSV UTF-8' does")
+        row = {key: value.strip() for key, value in zip(header, values)}
         if not row["id"]:
             raise CourseworkError(f"{path}, line {line}: empty id")
         if row["id"] in seen:
@@ -91,13 +100,14 @@ def read_times(path: Path) -> dict[str, dict]:
 
 
 def write_times(path: Path, times: dict[str, dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", "submitted_at", "late_mark"])
-        for student in sorted(times):
-            entry = times[student]
-            stamp = entry["submitted_at"].isoformat() if entry.get("submitted_at") else ""
-            writer.writerow([student, stamp, "late" if entry.get("late_mark") else ""])
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["student_id", "submitted_at", "late_mark"])
+    for student in sorted(times):
+        entry = times[student]
+        stamp = entry["submitted_at"].isoformat() if entry.get("submitted_at") else ""
+        writer.writerow([student, stamp, "late" if entry.get("late_mark") else ""])
+    atomic_write_text(path, handle.getvalue())
 
 
 def days_late(submitted: datetime | None, deadline: datetime | None) -> int:
@@ -112,6 +122,17 @@ def late_factor(days: int, penalty_percent_per_day: float) -> float:
     if not 0 <= penalty_percent_per_day <= 100:
         raise CourseworkError(f"late penalty must be between 0 and 100 percent per day, not {penalty_percent_per_day}")
     return max(0.0, 1.0 - days * penalty_percent_per_day / 100.0)
+
+
+class SpreadsheetWriter:
+    """``csv.writer`` whose text cells cannot run as formulas when the file is opened in a
+    spreadsheet (a roster name such as ``=HYPERLINK(...)``; see :func:`.common.spreadsheet_cell`)."""
+
+    def __init__(self, handle):
+        self._writer = csv.writer(handle)
+
+    def writerow(self, row) -> None:
+        self._writer.writerow([spreadsheet_cell(cell) for cell in row])
 
 
 def write_grade_table(path: Path, maxima: dict[str, float], tasks: list[str], rows, *,
@@ -132,39 +153,40 @@ def write_grade_table(path: Path, maxima: dict[str, float], tasks: list[str], ro
     order += sorted(student for student in by_student if student not in names)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["student_id", "name", *tasks, "raw_total", "late_days", "late_penalty_percent",
-                         "total", "max_total", "pending_manual", "submitted_at", "status", "flags"])
-        for student in order:
-            name = names.get(student, "" if not roster else "(명단에 없음)")
-            when = times.get(student, {})
-            stamp = when["submitted_at"].isoformat() if when.get("submitted_at") else ""
-            row = by_student.get(student)
-            if row is None:
-                writer.writerow([student, name, *["0"] * len(tasks), "0", "", "", "0", f"{max_total:g}", "", "",
-                                 NOT_SUBMITTED, ""])
-                written += 1
-                continue
-            _, status, scores, pending, flags = row
-            if scores is None:  # malformed or failed: not graded, the reason in status
-                writer.writerow([student, name, *[""] * len(tasks), "", "", "", "", f"{max_total:g}", "", stamp,
-                                 status, flags])
-                written += 1
-                continue
-            raw = sum(scores[task] for task in tasks if task not in pending)
-            late = days_late(when.get("submitted_at"), deadline)
-            factor = late_factor(late, penalty)
-            flag_list = [flags] if flags else []
-            if when.get("late_mark") and not late:
-                flag_list.append("LMS가 늦은 제출로 표시함")
-            writer.writerow([
-                student, name, *["" if task in pending else f"{scores[task]:g}" for task in tasks],
-                f"{raw:g}", str(late) if deadline else "", f"{100 * (1 - factor):g}" if late else "",
-                f"{raw * factor:g}", f"{max_total:g}", " ".join(sorted(pending)), stamp, status,
-                " | ".join(flag_list),
-            ])
+    handle = io.StringIO(newline="")  # written whole at the end: a failure leaves the old file
+    writer = SpreadsheetWriter(handle)
+    writer.writerow(["student_id", "name", *tasks, "raw_total", "late_days", "late_penalty_percent",
+                     "total", "max_total", "pending_manual", "submitted_at", "status", "flags"])
+    for student in order:
+        name = names.get(student, "" if not roster else "(명단에 없음)")
+        when = times.get(student, {})
+        stamp = when["submitted_at"].isoformat() if when.get("submitted_at") else ""
+        row = by_student.get(student)
+        if row is None:
+            writer.writerow([student, name, *["0"] * len(tasks), "0", "", "", "0", f"{max_total:g}", "", "",
+                             NOT_SUBMITTED, ""])
             written += 1
+            continue
+        _, status, scores, pending, flags = row
+        if scores is None:  # malformed or failed: not graded, the reason in status
+            writer.writerow([student, name, *[""] * len(tasks), "", "", "", "", f"{max_total:g}", "", stamp,
+                             status, flags])
+            written += 1
+            continue
+        raw = sum(scores[task] for task in tasks if task not in pending)
+        late = days_late(when.get("submitted_at"), deadline)
+        factor = late_factor(late, penalty)
+        flag_list = [flags] if flags else []
+        if when.get("late_mark") and not late:
+            flag_list.append("LMS가 늦은 제출로 표시함")
+        writer.writerow([
+            student, name, *["" if task in pending else f"{scores[task]:g}" for task in tasks],
+            f"{raw:g}", str(late) if deadline else "", f"{100 * (1 - factor):g}" if late else "",
+            f"{raw * factor:g}", f"{max_total:g}", " ".join(sorted(pending)), stamp, status,
+            " | ".join(flag_list),
+        ])
+        written += 1
+    atomic_write_text(path, handle.getvalue(), encoding="utf-8-sig")
     return written
 
 

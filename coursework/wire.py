@@ -2,7 +2,18 @@
 
 Values cross the sandbox boundary as JSON with tagged NumPy arrays, scalars and random
 generators; nothing is pickled, so a message from the sandbox can carry data but never code.
-Messages are framed as an 8-digit length followed by UTF-8 JSON.
+Messages are framed as an 8-digit length followed by ASCII JSON.
+
+What crosses is what an answer can reasonably return in one Jupyter process: Python numbers,
+strings, None, lists, tuples and string-keyed dicts of them; NumPy arrays and scalars of every
+built-in dtype (numbers, booleans, ``str_``/``bytes_``, datetimes; 0-d arrays included, e.g. what
+``np.where`` returns); and random generators with their whole state, including the
+``SeedSequence`` that ``Generator.spawn`` draws children from. Objects, structured (void)
+dtypes and anything else are refused with a message saying what to return instead.
+
+A message may hold at most :data:`MAX_VALUES` JSON values (arrays travel as one base64 string
+each) besides its :data:`MAX_MESSAGE` bytes, so decoding a reply never costs the receiver more
+than a small multiple of the message's size.
 
 This module is copied read-only into the sandbox; it imports only the standard library and NumPy.
 """
@@ -15,7 +26,13 @@ import json
 import numpy as np
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes; a larger reply is refused as a protocol error
-_ARRAY_KINDS = "biufc"  # bool, signed/unsigned int, float, complex: no objects, no strings
+# JSON values (list items, dict entries) in one message; a larger one is refused before it is
+# parsed: 12 million tiny dicts fit in 48 MB and would cost the receiver gigabytes as objects
+MAX_VALUES = 1_000_000
+# bool, signed/unsigned int, float, complex, str_, bytes_, datetime64, timedelta64: every
+# built-in dtype whose bytes are plain data (no objects, no structured records)
+_ARRAY_KINDS = "biufcUSMm"
+_RETURN_HINT = "return numbers, strings, lists, tuples, dicts or NumPy arrays of numbers or strings"
 
 
 class WireError(Exception):
@@ -25,12 +42,12 @@ class WireError(Exception):
 def encode(value, depth: int = 0):
     if depth > 20:
         raise WireError("value nested too deeply")
+    if isinstance(value, np.generic):  # before str: np.str_ is a str and stays an np.str_
+        if value.dtype.kind not in _ARRAY_KINDS:
+            raise WireError(f"unsupported NumPy scalar type {value.dtype} ({_RETURN_HINT})")
+        return {"__scalar__": value.dtype.str, "data": base64.b64encode(value.tobytes()).decode("ascii")}
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, np.generic):
-        if value.dtype.kind not in _ARRAY_KINDS:
-            raise WireError(f"unsupported NumPy scalar type {value.dtype}")
-        return {"__scalar__": value.dtype.str, "data": base64.b64encode(value.tobytes()).decode("ascii")}
     if isinstance(value, int):
         return {"__int__": str(int(value))} if abs(value) >= 2**53 else int(value)
     if isinstance(value, float):
@@ -41,12 +58,16 @@ def encode(value, depth: int = 0):
         return {"__complex__": [value.real, value.imag]}
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ARRAY_KINDS:
-            raise WireError(f"unsupported array dtype {value.dtype}")
-        data = np.ascontiguousarray(value)
+            raise WireError(f"unsupported array dtype {value.dtype} ({_RETURN_HINT})")
+        data = np.asarray(value, order="C")  # np.ascontiguousarray would make a 0-d array 1-d
         return {"__array__": data.dtype.str, "shape": list(data.shape),
                 "data": base64.b64encode(data.tobytes()).decode("ascii")}
     if isinstance(value, np.random.Generator):
-        return {"__generator__": encode(value.bit_generator.state, depth + 1)}
+        message = {"__generator__": encode(value.bit_generator.state, depth + 1)}
+        seed_seq = getattr(value.bit_generator, "seed_seq", None)
+        if isinstance(seed_seq, np.random.SeedSequence):
+            message["seed_seq"] = encode_seed_sequence(seed_seq)
+        return message
     if isinstance(value, tuple):
         return {"__tuple__": [encode(v, depth + 1) for v in value]}
     if isinstance(value, list):
@@ -57,7 +78,38 @@ def encode(value, depth: int = 0):
         if any(k.startswith("__") for k in value):
             return {"__dict__": {k: encode(v, depth + 1) for k, v in value.items()}}
         return {k: encode(v, depth + 1) for k, v in value.items()}
-    raise WireError(f"unsupported type {type(value).__name__}")
+    raise WireError(f"unsupported type {type(value).__name__} ({_RETURN_HINT})")
+
+
+def encode_seed_sequence(seed_seq: "np.random.SeedSequence") -> dict:
+    entropy = seed_seq.entropy
+    return {"entropy": [str(int(e)) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray))
+            else str(int(entropy)),
+            "spawn_key": [str(int(k)) for k in seed_seq.spawn_key], "pool_size": int(seed_seq.pool_size),
+            "n_children_spawned": int(seed_seq.n_children_spawned)}
+
+
+def _bounded_int(text, bits: int = 4096) -> int:
+    if not isinstance(text, (str, int)) or isinstance(text, bool) or len(str(text)) > bits // 3:
+        raise WireError("malformed seed sequence")
+    number = int(text)
+    if number < 0 or number.bit_length() > bits:
+        raise WireError("malformed seed sequence")
+    return number
+
+
+def decode_seed_sequence(value) -> "np.random.SeedSequence":
+    try:
+        entropy = value["entropy"]
+        entropy = ([_bounded_int(e) for e in entropy[:64]] if isinstance(entropy, list) else _bounded_int(entropy))
+        spawn_key = tuple(_bounded_int(k, 64) for k in value["spawn_key"][:64])
+        pool_size = int(value["pool_size"])
+        children = _bounded_int(value["n_children_spawned"], 64)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise WireError("malformed seed sequence") from None
+    if not 4 <= pool_size <= 64:
+        raise WireError("malformed seed sequence")
+    return np.random.SeedSequence(entropy, spawn_key=spawn_key, pool_size=pool_size, n_children_spawned=children)
 
 
 def decode(value, depth: int = 0):
@@ -73,6 +125,8 @@ def decode(value, depth: int = 0):
         dtype = np.dtype(value["__array__"])
         if dtype.kind not in _ARRAY_KINDS:
             raise WireError(f"unsupported array dtype {dtype}")
+        if dtype.kind in "US" and dtype.itemsize == 0:
+            raise WireError(f"unsupported array dtype {dtype}")
         shape = tuple(int(n) for n in value["shape"])
         data = base64.b64decode(value["data"])
         return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
@@ -80,7 +134,10 @@ def decode(value, depth: int = 0):
         dtype = np.dtype(value["__scalar__"])
         if dtype.kind not in _ARRAY_KINDS:
             raise WireError(f"unsupported NumPy scalar type {dtype}")
-        return np.frombuffer(base64.b64decode(value["data"]), dtype=dtype)[0]
+        data = base64.b64decode(value["data"])
+        if dtype.itemsize == 0:  # the empty np.str_ or np.bytes_
+            return dtype.type()
+        return np.frombuffer(data, dtype=dtype)[0]
     if "__int__" in value:
         return int(value["__int__"])
     if "__float__" in value:
@@ -95,7 +152,10 @@ def decode(value, depth: int = 0):
         name = state.get("bit_generator") if isinstance(state, dict) else None
         if name not in ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"):
             raise WireError("unsupported random generator")
-        bit_generator = getattr(np.random, name)()
+        # the seed sequence too: Generator.spawn draws its children from it, so a generator
+        # rebuilt with a fresh one would spawn different streams on every call
+        seed_seq = decode_seed_sequence(value["seed_seq"]) if "seed_seq" in value else None
+        bit_generator = getattr(np.random, name)(seed_seq)
         bit_generator.state = state
         return np.random.Generator(bit_generator)
     if "__dict__" in value:
@@ -127,7 +187,16 @@ def receive(stream) -> dict:
     size = int(header)
     if size > MAX_MESSAGE:
         raise WireError("message too large")
-    message = json.loads(read_exact(stream, size).decode("ascii"))
+    return parse(read_exact(stream, size))
+
+
+def parse(data: bytes) -> dict:
+    """One message body: ASCII JSON holding at most :data:`MAX_VALUES` values (counted before
+    parsing, so a reply of millions of tiny objects is refused at the cost of one scan)."""
+    values = data.count(b",") + data.count(b"[") + data.count(b"{")
+    if values > MAX_VALUES:
+        raise WireError(f"reply holds more than {MAX_VALUES} values; return a NumPy array instead of a long list")
+    message = json.loads(data.decode("ascii"))
     if not isinstance(message, dict):
         raise WireError("malformed message")
     return message

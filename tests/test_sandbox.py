@@ -229,9 +229,14 @@ def g(n):
     assert passed(grade(code, tests, api=("f", "g"))) == [True, True, False]
 
 
-def test_arguments_modified_in_place_are_seen_by_the_test():
-    code = "def f(a):\n    a *= 2\n    return None\n"
-    assert passed(grade(code, ["_a = np.ones(3)\nf(_a)\nassert np.array_equal(_a, np.ones(3))"])) == [False]
+def test_arguments_modified_in_place_stay_the_instructors():
+    # the test's inputs are its own: what the student's code does to its copies never comes back
+    # (else zeroing x in place zeroes the reference the test computes from x afterwards)
+    code = "def f(a, b=None):\n    a *= 0\n    if b is not None:\n        b[...] = 7\n    return float(a.sum())\n"
+    tests = ["_a = np.ones(3)\nassert f(_a) == 0.0\nassert np.array_equal(_a, np.ones(3))",
+             "_a, _b = np.ones((2, 2)), np.arange(4)\nf(_a, b=_b)\nassert np.array_equal(_b, np.arange(4))",
+             "_a = np.ones(3)\nf(_a)\nassert _a.sum() == 0, 'would pass only if the change came back'"]
+    assert passed(grade(code, tests)) == [True, True, False]
 
 
 def test_unsupported_return_values_and_exceptions():
@@ -257,3 +262,92 @@ def f(kind):
         "try:\n    f('custom')\nexcept KeyError:\n    pass\nelse:\n    raise AssertionError",
     ]
     assert passed(grade(code, tests)) == [False, False, True, True]
+
+
+def test_honest_string_scalars_and_zero_dimensional_arrays_cross_as_in_one_process():
+    # np.where returns a 0-d array; np.str_, np.bytes_ and datetimes are NumPy scalars: an honest
+    # answer returning them is graded as it runs in one Jupyter process
+    code = """
+def f(kind):
+    if kind == "where":
+        return np.where(kind == "where", "vanishing", np.where(False, "exploding", "stable"))
+    if kind == "str_":
+        return np.array(["stable", "x"])[0]
+    if kind == "bytes_":
+        return np.bytes_(b"ok")
+    if kind == "date":
+        return np.datetime64("2026-12-06")
+    if kind == "zero_d":
+        return np.array(2.5)
+    if kind == "strings":
+        return np.array(["a", "bc"])
+    return np.array([object()])
+"""
+    tests = [
+        "assert f('where') == 'vanishing'",
+        "_r = f('where')\nassert isinstance(_r, np.ndarray) and _r.shape == () and _r.dtype.kind == 'U'",
+        "_r = f('str_')\nassert _r == 'stable' and isinstance(_r, np.str_)",
+        "assert f('bytes_') == b'ok' and isinstance(f('bytes_'), np.bytes_)",
+        "assert f('date') == np.datetime64('2026-12-06')",
+        "_r = f('zero_d')\nassert isinstance(_r, np.ndarray) and _r.shape == () and float(_r) == 2.5",
+        "assert f('strings').tolist() == ['a', 'bc']",
+        "f('object')",
+    ]
+    results = grade(code, tests)
+    assert passed(results) == [True] * 7 + [False], results
+    # what cannot cross says what to return instead
+    assert "return numbers, strings" in results[-1]["error"], results[-1]
+
+
+def test_spawned_generators_are_reproducible_as_in_one_process():
+    code = """
+def f(rng=None):
+    child = np.random.default_rng(rng).spawn(1)[0]
+    return child.random(3)
+"""
+    tests = [
+        # what one process gives: the first child of the seed sequence of 9
+        "assert np.array_equal(f(rng=np.random.default_rng(9)), np.random.default_rng(9).spawn(1)[0].random(3))",
+        # two generators in the same state give the same answer (each decoded one used to get a
+        # fresh random seed sequence)
+        "_g1, _g2 = np.random.default_rng(9), np.random.default_rng(9)\nassert np.array_equal(f(rng=_g1), f(rng=_g2))",
+        # the parent keeps count of its children: a second call spawns the next one
+        "_g = np.random.default_rng(4)\n_a = f(rng=_g)\n_b = f(rng=_g)\nassert not np.array_equal(_a, _b)\n"
+        "_ref = np.random.default_rng(4)\n_ref.spawn(1)\nassert np.array_equal(_b, _ref.spawn(1)[0].random(3))",
+    ]
+    results = grade(code, tests)
+    assert passed(results) == [True, True, True], results
+
+
+def test_a_huge_legal_reply_is_refused_without_costing_the_test_process_memory(tmp_path):
+    """Millions of empty dicts fit in a legal reply (12 million in 48 MB) but cost gigabytes as
+    Python objects (M3: 2.5 GB for one call). The
+    reply is refused by its number of values before it is parsed; the test process has its own
+    memory limit and reports its peak, which stays far below that."""
+    from coursework import grade as grading
+
+    limits = dict(LIMITS, cell_timeout=60, load_timeout=60)  # building the reply takes the sandbox seconds
+    job = {"setup": SETUP, "api": ["f"], "limits": limits,
+           "tasks": {"task1": {"seed": 0, "cells": [{"name": "answer", "source": "def f(x):\n    return [{}] * 4_000_000\n"}],
+                               "tests": [{"grade_id": "t0", "points": 1, "source": "f(1)"},
+                                         {"grade_id": "t1", "points": 1, "source": "assert len(f(2)) == 4_000_000"}]}}}
+    run, problem = grading.run_runner(job, 300, tmp_path / "runner.log")
+    assert run is not None, (problem, (tmp_path / "runner.log").read_text())
+    tests = run["tasks"]["task1"]["tests"]
+    assert [t["passed"] for t in tests] == [False, False]
+    assert "NumPy array" in tests[0]["error"], tests
+    assert run["peak_kb"] < 400 * 1024, run["peak_kb"]  # an honest run peaks near 70 MB here
+
+
+def test_a_lone_surrogate_in_an_error_message_fails_only_that_test(tmp_path):
+    # the test process's result is ASCII JSON: an exception message holding a lone surrogate
+    # (from the student's code) used to crash it when it wrote the result
+    from coursework import grade as grading
+
+    job = {"setup": SETUP, "api": ["f"], "limits": LIMITS,
+           "tasks": {"task1": {"seed": 0, "cells": [{"name": "answer", "source": "def f(x):\n    raise ValueError('\\ud83d')\n"}],
+                               "tests": [{"grade_id": "t0", "points": 1, "source": "f(1)"},
+                                         {"grade_id": "t1", "points": 1, "source": "assert 1 + 1 == 2"}]}}}
+    run, problem = grading.run_runner(job, 120, tmp_path / "runner.log")
+    assert run is not None, problem
+    assert [t["passed"] for t in run["tasks"]["task1"]["tests"]] == [False, True]
