@@ -507,6 +507,8 @@ def cmd_autograde(args) -> int:
     except SandboxUnavailable as err:
         raise CourseworkError(str(err)) from None
     gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)
+    if getattr(args, "shard", None) is not None:  # this machine's share of the class (coursework/shard.py)
+        gradable, rejected = args.shard.select(gradable), args.shard.select(rejected)
 
     status_path = workdir / STATUS_FILE
     all_status = json.loads(status_path.read_text(encoding="utf-8")) if status_path.is_file() else {}
