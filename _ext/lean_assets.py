@@ -23,7 +23,10 @@ keeps the same code and cuts the data:
 * **MathJax.** Instead of ``tex-chtml.js``, pages load ``startup.js`` with the components of
   ``tex-chtml.js`` except the menu: TeX input (with its autoloaded extensions), CommonHTML output
   with the TeX fonts, and the assistive MathML that screen readers read. The typeset math is
-  the same; the right-click menu (zoom, "show math as", renderer choice) is gone.
+  the same; the right-click menu (zoom, "show math as", renderer choice) is gone. The menu also
+  made every formula focusable (a display formula too wide for the column scrolls, and a
+  scrolling box must take keyboard focus): ``_static/math_focus.js`` keeps that (Jupyter Book
+  links every script of ``_static`` from every page).
 
 Font Awesome Free is CC BY 4.0 (icons) and MIT (code); its licence header stays in the file.
 """

@@ -4,7 +4,7 @@ Run with ``.venv/bin/python benchmarks/bench_grading.py [--n 50] [--jobs N]``. I
 assignment into a temporary course folder, generates N submissions (a third fully solved, a third
 with tasks 1-3 solved, a third untouched release notebooks), grades them once with one job and
 once with ``--jobs`` jobs (default: the number of cores), each in a fresh course folder, and
-prints submissions per minute for both. Every submission runs in its own bubblewrap sandboxes,
+prints the times, submissions per minute and the ratio of the two times. Every submission runs in its own bubblewrap sandboxes,
 one per task, so the figure includes the sandbox start-ups. A throwaway grading secret is used.
 """
 
@@ -79,10 +79,15 @@ def main() -> None:
         generate(release, source, submissions, args.n)
         print(f"{args.n} generated submissions, {os.cpu_count()} cores, load average "
               f"{os.getloadavg()[0]:.1f} at the start")
+        times = {}
         for jobs in sorted({1, max(1, args.jobs)}):
-            elapsed = grade_once(base, submissions, jobs)
+            elapsed = times[jobs] = grade_once(base, submissions, jobs)
             print(f"jobs={jobs}: {elapsed:6.1f} s, {args.n / elapsed * 60:6.1f} submissions per minute "
-                  f"({elapsed / args.n:.2f} s each)")
+                  f"({elapsed / args.n:.2f} s each), load average {os.getloadavg()[0]:.1f} after it", flush=True)
+        if len(times) == 2:
+            ratio = times[1] / times[args.jobs]
+            print(f"jobs={args.jobs} is {ratio:.2f}x as fast as jobs=1 (targets for 50 submissions on 2 cores: "
+                  f"jobs=2 <= 60 s, ratio >= 1.7)")
 
 
 if __name__ == "__main__":
