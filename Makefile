@@ -124,6 +124,8 @@ bench: venv
 	$(BIN)/python benchmarks/bench_grading.py
 	$(BIN)/python benchmarks/bench_chapters.py
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_pages.py
+	$(BIN)/python benchmarks/bench_stall.py practice --runs 20
 
 clean:
 	rm -rf _build

@@ -8,7 +8,8 @@ Markdown cells). Every generated file lives in a working directory (default
 
     python -m coursework release   [--workdir DIR] [--out DIR]
     python -m coursework init-secret [--secret-file PATH]
-    python -m coursework autograde SUBMISSIONS_DIR [--jobs N] [--timeout SECONDS] [--secret-file PATH]
+    python -m coursework autograde SUBMISSIONS_DIR [--jobs N] [--timeout SECONDS] [--secret-file PATH] [--shard K/N]
+    python -m coursework merge     SHARD_WORKDIR [SHARD_WORKDIR ...]
     python -m coursework regrade   SUBMISSIONS_DIR STUDENT_ID [same options as autograde]
     python -m coursework import    ZIP SUBMISSIONS_DIR --roster ROSTER.csv [--lms canvas|moodle]
     python -m coursework export    CSV_PATH
@@ -33,11 +34,12 @@ from pathlib import Path
 from .common import DEFAULT_ASSIGNMENT, DEFAULT_WORKDIR, REPO, CourseworkError
 from .export import cmd_export
 from .feedback import cmd_feedback
-from .grade import DEFAULT_SECRET_FILE, SECRET_ENV, cmd_autograde, cmd_init_secret
+from .grade import DEFAULT_SECRET_FILE, SECRET_ENV, cmd_init_secret
 from .importer import cmd_import
 from .manual import cmd_manual_grade, cmd_manual_review
 from .regrade import cmd_regrade
 from .release import cmd_release
+from .shard import cmd_autograde as cmd_autograde_shard, cmd_merge, parse_shard
 from .term import add_term_arguments, cmd_grades
 
 
@@ -67,7 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("autograde", parents=[grading],
                        help="grade copies of SUBMISSIONS_DIR/<student_id>/<assignment>.ipynb")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")
-    p.set_defaults(func=cmd_autograde)
+    p.add_argument("--shard", type=parse_shard, default=None, metavar="K/N",
+                   help="grade only shard K of N (a fixed share by student id), for several machines; see merge")
+    p.set_defaults(func=cmd_autograde_shard)
+
+    p = sub.add_parser("merge", help="combine the course folders of autograde --shard 1/N ... N/N into --workdir")
+    p.add_argument("shards", type=Path, nargs="+", metavar="SHARD_WORKDIR")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("regrade", parents=[grading], help="grade one student's submission again, alone")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR")

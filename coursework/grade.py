@@ -674,6 +674,8 @@ def cmd_autograde(args) -> int:
     except SandboxUnavailable as err:
         raise CourseworkError(str(err)) from None
     gradable, rejected = collect_submissions(args.submissions.resolve(), args.assignment)
+    if getattr(args, "shard", None) is not None:  # this machine's share of the class (coursework/shard.py)
+        gradable, rejected = args.shard.select(gradable), args.shard.select(rejected)
 
     all_status = read_status(workdir)
     status = all_status.get(args.assignment, {}) if isinstance(all_status.get(args.assignment), dict) else {}
