@@ -190,11 +190,11 @@ def test_the_term_check_reads_the_glossary(tmp_path):
 
 
 def test_displayed_framework_recipes_compile():
-    """The PyTorch and Keras code the practice chapter shows (not executed here) is valid Python."""
-    blocks = re.findall(r"^```python\n(.*?)^```", chapter_text("practice"), flags=re.S | re.M)
-    assert blocks, "the practice chapter shows no framework code"
+    """The PyTorch and Keras code the frameworks chapter shows (not executed here) is valid Python."""
+    blocks = re.findall(r"^```python\n(.*?)^```", chapter_text("frameworks"), flags=re.S | re.M)
+    assert blocks, "the frameworks chapter shows no framework code"
     for i, block in enumerate(blocks):
-        compile(block, f"practice.md python block {i}", "exec")  # raises SyntaxError with the line
+        compile(block, f"frameworks.md python block {i}", "exec")  # raises SyntaxError with the line
     joined = "\n".join(blocks)
     for needed in ("register_forward_hook", ".register_hook(", "GradientTape", "layer_report"):
         assert needed in joined, f"the recipe for checking one's own network lacks {needed}"

@@ -64,6 +64,7 @@ def test_every_page_has_a_pdf_and_the_book_joins_them(pdf_dir):
                                                           "transformer"}]
     assert all(counts[d] >= 5 for d in chapters), counts
     assert all(counts[d] >= 5 for d in docs if Path(d).name == "width"), counts
+    assert all(counts[d] >= 5 for d in docs if Path(d).name == "frameworks"), counts
     assert page_count(pdf_dir / "book.pdf") == sum(counts.values())
 
 

@@ -33,6 +33,15 @@ def test_the_split_chapters_fit_one_sitting():
         assert count.reading_min <= rt.SITTING_MIN + 2.5, (name, count.reading_min)
 
 
+def test_every_chapter_fits_one_sitting():
+    """No numbered chapter needs more than one sitting to read and run (exercises and the optional
+    "더 깊이" boxes counted apart): practice was split into practice and frameworks, and side
+    derivations of xavier_init and he_init went into "더 깊이" boxes, to get there."""
+    for path in rt.toc_chapters():
+        count = rt.count_chapter(path)
+        assert count.reading_min <= rt.SITTING_MIN, (path.stem, round(count.reading_min, 1))
+
+
 def test_counting_on_a_small_chapter(tmp_path):
     chapter = tmp_path / "sample.md"
     chapter.write_text(textwrap.dedent("""\
