@@ -148,7 +148,7 @@ SNIPPET_TEX = re.compile(r"\\[(\[)\]]|\\[A-Za-z]+|\$|\^\{|_\{")
 CHROME_WORDS = (".ipynb", ".pdf", "Binder", "Repository", "Open issue")
 
 
-@pytest.mark.parametrize("query, expected", [("조건", "chapters/xavier_init"), ("상관계수", "chapters/advanced"),
+@pytest.mark.parametrize("query, expected", [("조건", "chapters/xavier_init"), ("상관계수", "chapters/mean_field"),
                                              ("팬인", "chapters/he_init")])
 def test_search_snippets_are_readable_prose(browser, editions, query, expected):  # noqa: F811
     from selenium.webdriver.common.by import By

@@ -375,7 +375,8 @@ def lstm_bptt(params, x, *, h0=None, c0=None, readout="c", rng=None) -> BPTTResu
 
     .. math::
 
-       (i, f, g, o) = (\sigma, \sigma, \tanh, \sigma)(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}),\quad
+       (i, f, g, o) = (\sigma, \sigma, \tanh, \sigma)(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh}),
+
        c_t = f \odot c_{t-1} + i \odot g,\quad h_t = o \odot \tanh c_t.
 
     The loss of each sequence is :math:`L = \langle u, c_T\rangle` (``readout="c"``) or
