@@ -75,7 +75,7 @@ def explorer_data() -> dict:
         },
         "leaky_default_slope": get_activation("leaky_relu").negative_slope,
         "inits": inits,
-        "modes": {"mlp": "다층 퍼셉트론: 층마다 활성화 값과 기울기", "residual": "잔차 연결: 블록마다 잔차 흐름"},
+        "modes": {"mlp": "다층 퍼셉트론: 층마다 활성화 값과 기울기", "residual": "잔차 연결: 블록마다 잔차 스트림"},
         "residual": {"norms": RESIDUAL_NORMS, "ln_eps": LN_EPS},
         "defaults": {"activation": "relu", "init": "kaiming_normal", "depth": 10,
                      "width": DEFAULTS["width"], "sigma": 0.1, "bias_std": 0.0, "seed": 0,

@@ -779,9 +779,9 @@ def test_residual_mode_view_and_controls(page):
                 status: root.querySelector('.wie-status').textContent};
         """)
     assert view["hists"] and view["off"] == [True, False, False]
-    assert view["head"] == ["블록", "잔차 흐름 표준편차 (이론)", "잔차 흐름 표준편차 (시뮬레이션)"]
+    assert view["head"] == ["블록", "잔차 스트림 표준편차 (이론)", "잔차 스트림 표준편차 (시뮬레이션)"]
     assert view["caption"].startswith("블록별")
-    assert "잔차 흐름" in view["status"] and "α = 1.000" in view["status"], view["status"]
+    assert "잔차 스트림" in view["status"] and "α = 1.000" in view["status"], view["status"]
     rows = page.execute_script(READ_TABLE)
     assert [int(r[0]) for r in rows] == list(range(11))
     np.testing.assert_allclose([r[1] for r in rows], 2.0 ** (np.arange(11) / 2), rtol=1e-12)

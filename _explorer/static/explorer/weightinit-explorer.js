@@ -1112,12 +1112,12 @@
       shownMode = mode;
       root.querySelector(".wie-hists").hidden = mode === "residual";
       root.querySelector(".wie-table thead").innerHTML = mode === "residual"
-        ? '<tr><th scope="col">블록</th><th scope="col">잔차 흐름 표준편차 (이론)</th>' +
-          '<th scope="col">잔차 흐름 표준편차 (시뮬레이션)</th></tr>'
+        ? '<tr><th scope="col">블록</th><th scope="col">잔차 스트림 표준편차 (이론)</th>' +
+          '<th scope="col">잔차 스트림 표준편차 (시뮬레이션)</th></tr>'
         : mlpHead;
       stdCaption.textContent = mode === "residual"
-        ? "블록 수에 따른 잔차 흐름의 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)" : mlpCaption;
-      tableCaption.textContent = mode === "residual" ? "블록별 잔차 흐름의 표준편차: 그림과 같은 숫자" : mlpTableCaption;
+        ? "블록 수에 따른 잔차 스트림의 표준편차: 점은 시뮬레이션, 선은 이론(분산 점화식)" : mlpCaption;
+      tableCaption.textContent = mode === "residual" ? "블록별 잔차 스트림의 표준편차: 그림과 같은 숫자" : mlpTableCaption;
       if (charts.std) { charts.std.destroy(); charts.std = null; }
       lastLayers = "";
     }
@@ -1211,8 +1211,8 @@
                         : { size: 64 })],
         series: [
           { label: "블록" },
-          { label: "잔차 흐름 (이론)", stroke: c.act, width: 2, points: { show: false } },
-          { label: "잔차 흐름 (시뮬레이션)", stroke: c.act, paths: () => null,
+          { label: "잔차 스트림 (이론)", stroke: c.act, width: 2, points: { show: false } },
+          { label: "잔차 스트림 (시뮬레이션)", stroke: c.act, paths: () => null,
             points: { show: true, size: 7, stroke: c.act, fill: c.act, width: 1 } },
         ],
       }, [[], [], []], stdBox);
@@ -1264,7 +1264,7 @@
         state.last = { settings: s, theory: th, simulation: { streamStd: Array.from(sim.streamStd), batch: s.batch,
                        width: s.simWidth }, computeMs: t1 - t0, totalMs: t2 - t0 };
         status.innerHTML =
-          `잔차 흐름 x<sub>l+1</sub> = x<sub>l</sub> + α·W f(${pre ? "LN(x<sub>l</sub>)" : "x<sub>l</sub>"}), ` +
+          `잔차 스트림 x<sub>l+1</sub> = x<sub>l</sub> + α·W f(${pre ? "LN(x<sub>l</sub>)" : "x<sub>l</sub>"}), ` +
           `α = ${fmt(s.alpha)}, σ<sub>w</sub><sup>2</sup> = n·Var(W) = ${fmt(th.sigmaW2)}. ${law}. ` +
           `${L}번째 블록 뒤의 표준편차: 이론 ${fmt(th.streamStd[L])}, 시뮬레이션 ${fmt(sim.streamStd[L])}. ` +
           `입력 ${s.batch}개(표준정규분포, 차원 ${s.simWidth})로 시뮬레이션했다.${heavy} 갱신 ${Math.round(t2 - t0)} ms.`;
