@@ -94,6 +94,15 @@ def check_real(value, name: str, *, positive: bool = False) -> float:
     return x
 
 
+def check_int(value, name: str, minimum: int) -> int:
+    """Return ``value`` as an int if it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__} ({_shown(value)})")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
+    return int(value)
+
+
 def check_choice(value, name: str, choices) -> str:
     """Return ``value`` if it is one of the strings ``choices``; otherwise list the valid ones."""
     listed = ", ".join(repr(c) for c in choices)

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_generator, check_choice, check_float_dtype, check_real
+from ._validation import as_generator, check_choice, check_float_dtype, check_int, check_real
 from .threads import blas_threads
 
 __all__ = [
@@ -77,13 +77,6 @@ _TABLES = {
 }
 _TABLES[("sp", "fan_in")] = _TABLES[("sp", "multiplier")]
 
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
-    return int(value)
 
 
 def parametrization_table(name: str = "mup", optimizer: str = "sgd", *, form: str = "multiplier") -> dict:
@@ -231,15 +224,15 @@ def init_mlp(
     """
     check_choice(name, "name", PARAMETRIZATIONS)
     check_choice(form, "form", _FORMS)
-    width = _check_int(width, "width", 1)
-    n_features = _check_int(n_features, "n_features", 1)
-    n_classes = _check_int(n_classes, "n_classes", 1)
-    base_width = _check_int(base_width, "base_width", 1)
-    depth = _check_int(depth, "depth", 1)
+    width = check_int(width, "width", 1)
+    n_features = check_int(n_features, "n_features", 1)
+    n_classes = check_int(n_classes, "n_classes", 1)
+    base_width = check_int(base_width, "base_width", 1)
+    depth = check_int(depth, "depth", 1)
     gain = check_real(gain, "gain", positive=True)
     init_scale = check_real(init_scale, "init_scale", positive=True)
     if copies is not None:
-        copies = _check_int(copies, "copies", 1)
+        copies = check_int(copies, "copies", 1)
     dt = check_float_dtype(dtype)
     gen = as_generator(rng)
 
@@ -369,7 +362,7 @@ def adam_step(param, grad, m, v, t, lr, *, betas=(0.9, 0.999), eps=1e-8):
     ``ndarray``
         The update that was subtracted, ``lr · m̂ / (sqrt(v̂) + eps)``.
     """
-    t = _check_int(t, "t", 1)
+    t = check_int(t, "t", 1)
     b1, b2 = betas
     m *= b1
     m += (1 - b1) * grad
@@ -397,10 +390,10 @@ def teacher_task(n_samples: int = 1024, n_features: int = 16, n_classes: int = 1
     X : ``ndarray``, shape (n_samples, n_features), float64
     y : ``ndarray`` of int, shape (n_samples,)
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    n_features = _check_int(n_features, "n_features", 1)
-    n_classes = _check_int(n_classes, "n_classes", 2)
-    teacher_width = _check_int(teacher_width, "teacher_width", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
+    n_features = check_int(n_features, "n_features", 1)
+    n_classes = check_int(n_classes, "n_classes", 2)
+    teacher_width = check_int(teacher_width, "teacher_width", 1)
     gen = as_generator(rng)
     U = gen.standard_normal((teacher_width, n_features)) / math.sqrt(n_features)
     V = gen.standard_normal((n_classes, teacher_width)) / math.sqrt(teacher_width)
@@ -502,8 +495,8 @@ def train_mlp(
     dt = check_float_dtype(dtype)
     X, y = _check_xy(X, y, dt)
     lrs = _as_lrs(lr)
-    steps = _check_int(steps, "steps", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
+    steps = check_int(steps, "steps", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
     eps = check_real(eps, "eps", positive=True)
     diverge_at = check_real(diverge_at, "diverge_at", positive=True)
     if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
@@ -618,7 +611,7 @@ def lr_sweep(X, y, widths, lrs, *, parametrization: str = "mup", optimizer: str 
     -------
     LRSweep
     """
-    widths = [_check_int(w, "width", 1) for w in np.atleast_1d(widths).tolist()]
+    widths = [check_int(w, "width", 1) for w in np.atleast_1d(widths).tolist()]
     if not widths:
         raise ValueError("widths is empty")
     lrs = _as_lrs(lrs)

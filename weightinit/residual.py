@@ -28,13 +28,12 @@ Blocks and conventions
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._validation import as_generator, check_choice, check_real
+from ._validation import as_generator, check_choice, check_int, check_real
 from .activations import Activation, get_activation
 from .theory import activation_second_moment
 from .threads import blas_threads
@@ -69,13 +68,6 @@ LN_EPS = 1e-5
 
 
 # ----------------------------------------------------------------------------- argument checks
-
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__} ({value!r})")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
-    return int(value)
 
 
 def _check_nonneg(value, name: str) -> float:
@@ -159,7 +151,7 @@ def residual_stream_theory(depth, branch_scale=1.0, norm="none", activation="rel
     ``ndarray`` of shape ``(depth + 1,)``
         :math:`v_0, v_1, \dots, v_L` (take the square root for the standard deviation).
     """
-    depth = _check_int(depth, "depth", 0)
+    depth = check_int(depth, "depth", 0)
     alpha = _check_nonneg(branch_scale, "branch_scale")
     norm = _check_norm(norm)
     act = get_activation(activation)
@@ -330,9 +322,9 @@ def residual_stack(depth, width, *, branch_scale=1.0, norm="none", activation="r
     -------
     ResidualStack
     """
-    depth = _check_int(depth, "depth", 1)
-    width = _check_int(width, "width", 2)
-    batch_size = _check_int(batch_size, "batch_size", 2)
+    depth = check_int(depth, "depth", 1)
+    width = check_int(width, "width", 2)
+    batch_size = check_int(batch_size, "batch_size", 2)
     alpha = _check_nonneg(branch_scale, "branch_scale")
     norm = _check_norm(norm)
     act = get_activation(activation)
@@ -441,9 +433,9 @@ def batchnorm_mlp_gradients(depth, width, activation="relu", *, batch_size=128, 
     rng : None, int or ``numpy.random.Generator``
         Weights first (layer 1 to L), then the input, then the read-out.
     """
-    depth = _check_int(depth, "depth", 2)
-    width = _check_int(width, "width", 2)
-    batch_size = _check_int(batch_size, "batch_size", 4)
+    depth = check_int(depth, "depth", 2)
+    width = check_int(width, "width", 2)
+    batch_size = check_int(batch_size, "batch_size", 4)
     act = get_activation(activation)
     sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
     gen = as_generator(rng)
@@ -470,8 +462,8 @@ def fixup_scale(num_branches, branch_layers) -> float:
     but the last by :math:`L^{-1/(2m-2)}`, and set the last one (and the classifier) to zero.
     ``branch_layers`` must be >= 2 (with one layer the rule has nothing to scale).
     """
-    num_branches = _check_int(num_branches, "num_branches", 1)
-    m = _check_int(branch_layers, "branch_layers", 2)
+    num_branches = check_int(num_branches, "num_branches", 1)
+    m = check_int(branch_layers, "branch_layers", 2)
     return float(num_branches ** (-1.0 / (2 * m - 2)))
 
 
@@ -501,7 +493,7 @@ def deepnorm_constants(architecture, num_layers) -> tuple[float, float]:
     encoder-decoder model, whose constants depend on both depths, is left out.
     """
     arch = check_choice(architecture, "architecture", tuple(_DEEPNORM))
-    n = _check_int(num_layers, "num_layers", 1)
+    n = check_int(num_layers, "num_layers", 1)
     alpha, beta = _DEEPNORM[arch]
     return float(alpha(n, n)), float(beta(n, n))
 
@@ -514,7 +506,7 @@ def gpt2_residual_std(n_layer, std=0.02) -> float:
     ``mlp.c_proj``) use :math:`\mathrm{std}/\sqrt{2\,n_{\text{layer}}}`: there are
     :math:`2 n_{\text{layer}}` additions to the stream.
     """
-    n_layer = _check_int(n_layer, "n_layer", 1)
+    n_layer = check_int(n_layer, "n_layer", 1)
     std = check_real(std, "std", positive=True)
     return std / math.sqrt(2 * n_layer)
 
@@ -537,8 +529,8 @@ def gpt2_mlp_stream_theory(depth, width, *, scaled=True, std=0.02, embed_std=0.0
 
     Returns an ``ndarray`` of shape ``(depth + 1,)``.
     """
-    depth = _check_int(depth, "depth", 1)
-    width = _check_int(width, "width", 2)
+    depth = check_int(depth, "depth", 1)
+    width = check_int(width, "width", 2)
     std = check_real(std, "std", positive=True)
     embed_std = check_real(embed_std, "embed_std", positive=True)
     proj = gpt2_residual_std(depth, std) if scaled else std
@@ -556,9 +548,9 @@ def gpt2_mlp_stream(depth, width, *, scaled=True, std=0.02, embed_std=0.02, toke
     Returns an ``ndarray`` of shape ``(depth + 1,)``: the variance over all entries of the stream
     before block 1 and after each block.
     """
-    depth = _check_int(depth, "depth", 1)
-    width = _check_int(width, "width", 2)
-    tokens = _check_int(tokens, "tokens", 2)
+    depth = check_int(depth, "depth", 1)
+    width = check_int(width, "width", 2)
+    tokens = check_int(tokens, "tokens", 2)
     std = check_real(std, "std", positive=True)
     embed_std = check_real(embed_std, "embed_std", positive=True)
     gen = as_generator(rng)
@@ -601,9 +593,9 @@ def init_residual_mlp(scheme, depth, width, hidden, *, rng=None) -> dict:
     s (L,)``, ``w (width,)``, ``c ()``. Draw order: W1 and W2 of every block (W1 first), then w.
     """
     scheme = check_choice(scheme, "scheme", RESIDUAL_SCHEMES)
-    depth = _check_int(depth, "depth", 1)
-    width = _check_int(width, "width", 1)
-    hidden = _check_int(hidden, "hidden", 1)
+    depth = check_int(depth, "depth", 1)
+    width = check_int(width, "width", 1)
+    hidden = check_int(hidden, "hidden", 1)
     gen = as_generator(rng)
     w1 = gen.standard_normal((depth, hidden, width)) * math.sqrt(2.0 / width)
     w2 = gen.standard_normal((depth, width, hidden)) * math.sqrt(1.0 / hidden)
@@ -627,8 +619,8 @@ def teacher_task(n_samples, dim, *, rng=None):
     The targets have a variance of about 0.6, so predicting 0 gives a mean squared error of about
     0.3 (with the ½ of :func:`train_residual_mlps`). Draw order: v, then X.
     """
-    n_samples = _check_int(n_samples, "n_samples", 1)
-    dim = _check_int(dim, "dim", 1)
+    n_samples = check_int(n_samples, "n_samples", 1)
+    dim = check_int(dim, "dim", 1)
     gen = as_generator(rng)
     v = gen.standard_normal(dim) * (2.0 / math.sqrt(dim))
     X = gen.standard_normal((n_samples, dim))
@@ -744,13 +736,13 @@ def train_residual_mlps(inits: Mapping[str, dict], X, y, *, lrs: Sequence[float]
     lr_arr = np.array([check_real(v, "lrs entry", positive=True) for v in lrs], dtype=float)
     if lr_arr.size == 0:
         raise ValueError("lrs must name at least one learning rate")
-    steps = _check_int(steps, "steps", 1)
+    steps = check_int(steps, "steps", 1)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
     width = shapes["w"][0]
     if X.ndim != 2 or X.shape[1] != width or y.shape != (X.shape[0],):
         raise ValueError(f"X must be (n_samples, {width}) and y (n_samples,); got {X.shape} and {y.shape}")
-    batch_size = _check_int(batch_size, "batch_size", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
     if batch_size > X.shape[0]:
         raise ValueError(f"batch_size must be <= n_samples ({X.shape[0]}); got {batch_size}")
     gen = as_generator(rng)

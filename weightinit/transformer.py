@@ -24,12 +24,11 @@ Every random draw takes ``rng`` (None, an int seed or a ``numpy.random.Generator
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator, check_choice, check_float_dtype, check_real
+from ._validation import as_generator, check_choice, check_float_dtype, check_int, check_real
 
 __all__ = [
     "SCALES",
@@ -66,13 +65,6 @@ RESIDUAL_RULES = ("scaled", "none", "by_layer", "zero")
 """
 
 
-def _check_int(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__} ({value!r})")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
-    return int(value)
-
 
 def _scale_factor(scale, d_k: int) -> float:
     """The multiplier of ``q·k`` named by ``scale``."""
@@ -90,7 +82,7 @@ def score_std(d_k: int, *, q_std: float = 1.0, k_std: float = 1.0, scale="sqrt")
     ``factor · sqrt(d_k) · q_std · k_std`` where ``factor`` is ``1/sqrt(d_k)`` (``"sqrt"``), ``1``
     (``"none"``), ``1/d_k`` (``"inverse"``) or the number given.
     """
-    d_k = _check_int(d_k, "d_k", 1)
+    d_k = check_int(d_k, "d_k", 1)
     q_std = check_real(q_std, "q_std", positive=True)
     k_std = check_real(k_std, "k_std", positive=True)
     return _scale_factor(scale, d_k) * np.sqrt(d_k) * q_std * k_std
@@ -220,9 +212,9 @@ def attention_statistics(d_k: int, *, n_keys: int = 64, n_queries: int = 1000, s
     >>> round(s.score_std_theory, 6), s.max_weight > 0.8
     (16.0, True)
     """
-    d_k = _check_int(d_k, "d_k", 1)
-    n_keys = _check_int(n_keys, "n_keys", 2)
-    n_queries = _check_int(n_queries, "n_queries", 1)
+    d_k = check_int(d_k, "d_k", 1)
+    n_keys = check_int(n_keys, "n_keys", 2)
+    n_queries = check_int(n_queries, "n_queries", 1)
     theory = score_std(d_k, q_std=q_std, k_std=k_std, scale=scale)
     factor = _scale_factor(scale, d_k)
     gen = as_generator(rng)
@@ -286,7 +278,7 @@ def expected_max_normal(n: int) -> float:
     """
     from scipy.special import log_ndtr
 
-    n = _check_int(n, "n", 1)
+    n = check_int(n, "n", 1)
     x = np.linspace(-12.0, 12.0, 48_001)
     log_density = np.log(n) - 0.5 * x * x - 0.5 * np.log(2 * np.pi) + (n - 1) * log_ndtr(x)
     f = x * np.exp(log_density)
@@ -341,7 +333,7 @@ def initial_loss_theory(vocab_size: int, logit_std: float) -> InitialLoss:
         ``ln V <= E[loss] <= ln V + s²/2`` and ``E[loss] >= s·E[max]``; for a head with i.i.d.
         ``N(0, σ²)`` weights acting on a LayerNorm output of dimension ``d``, ``s² = d·σ²``.
     """
-    V = _check_int(vocab_size, "vocab_size", 2)
+    V = check_int(vocab_size, "vocab_size", 2)
     s = check_real(logit_std, "logit_std")
     if s < 0:
         raise ValueError(f"logit_std must be >= 0; got {s}")
@@ -366,9 +358,9 @@ def head_loss_simulation(vocab_size: int, d_model: int, head_stds, *, n_tokens: 
     -------
     ``ndarray``, shape (len(head_stds),)
     """
-    V = _check_int(vocab_size, "vocab_size", 2)
-    d = _check_int(d_model, "d_model", 2)
-    n = _check_int(n_tokens, "n_tokens", 1)
+    V = check_int(vocab_size, "vocab_size", 2)
+    d = check_int(d_model, "d_model", 2)
+    n = check_int(n_tokens, "n_tokens", 1)
     stds = np.atleast_1d(np.asarray(head_stds, dtype=float))
     if stds.ndim != 1 or stds.size == 0 or not np.all(np.isfinite(stds)) or np.any(stds < 0):
         raise ValueError(f"head_stds must be a non-empty list of finite numbers >= 0; got {head_stds!r}")
@@ -391,7 +383,7 @@ def prior_bias(labels, n_classes: int) -> np.ndarray:
     The initial cross-entropy is then the entropy of the class frequencies (not ``ln C``). A class
     that never occurs would need ``−inf``; it is refused.
     """
-    n_classes = _check_int(n_classes, "n_classes", 2)
+    n_classes = check_int(n_classes, "n_classes", 2)
     y = np.asarray(labels)
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer):
         raise ValueError(f"labels must be a non-empty 1-D array of class indices; got shape {y.shape}, dtype {y.dtype}")
@@ -447,11 +439,11 @@ def gpt2_init(n_layer: int, d_model: int, vocab_size: int, block_size: int, *, s
     >>> p["transformer.h.1.mlp.c_proj.weight"].shape
     (16, 64)
     """
-    n_layer = _check_int(n_layer, "n_layer", 1)
-    d = _check_int(d_model, "d_model", 1)
-    V = _check_int(vocab_size, "vocab_size", 1)
-    T = _check_int(block_size, "block_size", 1)
-    r = _check_int(mlp_ratio, "mlp_ratio", 1)
+    n_layer = check_int(n_layer, "n_layer", 1)
+    d = check_int(d_model, "d_model", 1)
+    V = check_int(vocab_size, "vocab_size", 1)
+    T = check_int(block_size, "block_size", 1)
+    r = check_int(mlp_ratio, "mlp_ratio", 1)
     std = check_real(std, "std", positive=True)
     check_choice(residual, "residual", RESIDUAL_RULES)
     dt = check_float_dtype(dtype)
@@ -496,7 +488,7 @@ def gpt2_init_rules(n_layer: int, *, std: float = 0.02, residual: str = "scaled"
     Patterns are shell-style (``fnmatch``) and the first match wins. An expected value is a
     standard deviation (mean 0) or a ``(mean, std)`` pair (``(1.0, 0.0)``: all ones).
     """
-    n_layer = _check_int(n_layer, "n_layer", 1)
+    n_layer = check_int(n_layer, "n_layer", 1)
     std = check_real(std, "std", positive=True)
     check_choice(residual, "residual", RESIDUAL_RULES)
     rules = {"*ln_*.weight": (1.0, 0.0), "*.bias": (0.0, 0.0)}
@@ -527,7 +519,7 @@ def full_batch_descent(weights, biases, X, y, activation, *, lr: float, steps: i
     from .train import loss_and_grads
 
     lr = check_real(lr, "lr", positive=True)
-    steps = _check_int(steps, "steps", 0)
+    steps = check_int(steps, "steps", 0)
     W = [np.array(w, dtype=float) for w in weights]
     b = [np.array(v, dtype=float) for v in biases]
     if len(W) != len(b) or not W:
