@@ -57,10 +57,19 @@ $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.json | $(BIN)/python
 
 venv: $(VENV)/.installed $(KERNEL_CONFIG)
 
+# jupyter-cache keys a chapter on its code cells only, so a change in weightinit alone would keep
+# the old outputs: the cache is dropped whenever the library's files differ from those it ran with.
+# Sphinx re-reads (and so executes) only documents whose source changed: dropping the cache drops
+# both editions' saved environments too, or the other chapters would simply not run again.
+LIBRARY_STAMP := _build/.jupyter_cache/weightinit.sha256
+library_hash = $$(find weightinit -type f -not -path '*/__pycache__/*' | LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1)
+DROP_EXECUTION = rm -rf _build/.jupyter_cache _build/.doctrees _build/student/_build/.doctrees
+
 book: venv
-ifeq ($(EXECUTE),force)
-	rm -rf _build/.jupyter_cache
-endif
+	@if [ "$(EXECUTE)" = force ]; then $(DROP_EXECUTION); \
+	elif [ "$$(cat $(LIBRARY_STAMP) 2>/dev/null)" != "$(library_hash)" ]; then \
+	  echo "weightinit changed since the chapters were executed (or they never were): every chapter runs"; $(DROP_EXECUTION); fi
+	@mkdir -p _build/.jupyter_cache && echo "$(library_hash)" > $(LIBRARY_STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo
 	@echo "사이트가 만들어졌습니다: file://$(CURDIR)/_build/html/index.html"
@@ -77,7 +86,7 @@ student-book: book
 pdf: student-book
 	$(BIN)/python scripts/make_pdf.py _build/html _build/student/_build/html
 
-# The suite is mostly single-threaded work (Chromium pages, sandboxed kernels, nbval kernels):
+# The suite is mostly single-threaded work (Chromium pages, sandboxed kernels):
 # one worker per core, each taking whole test files (module fixtures such as the browser's
 # audit of every page stay in one process). TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= auto

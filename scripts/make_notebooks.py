@@ -2,13 +2,14 @@
 
 The chapters are MyST Markdown (``chapters/*.md``, reviewable text). Their executed form,
 ``notebooks/<name>.ipynb``, serves two purposes: it is what a student downloads or opens on
-Colab, and it holds the reference outputs that ``pytest --nbval`` compares a fresh run with.
+Colab, and it holds the reference outputs that ``tests/test_notebooks.py`` compares the book
+build's execution with (nbval's comparison).
 
     python scripts/make_notebooks.py              # every chapter notebook
     python scripts/make_notebooks.py random_init  # one chapter
     python scripts/make_notebooks.py --check      # exit 1 if a reference is out of date
 
-``--check`` compares the cell sources and types only (outputs are nbval's business).
+``--check`` compares the cell sources and types only (outputs are compared by the tests).
 
 Every run also writes ``notebooks/student/<name>.ipynb``: the reference notebook with every
 exercise solution removed (``{solution}`` blocks, and everything between ``{solution-start}``

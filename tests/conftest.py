@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-# One BLAS thread for the tests' own matrix work and nbval's kernels. The chapters and the
+# One BLAS thread for the tests' own matrix work. The chapters and the
 # library limit themselves (weightinit.threads), so this changes no output; it keeps the tests
 # of a busy CI machine from competing BLAS threads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
