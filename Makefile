@@ -31,7 +31,7 @@ export MPLBACKEND := Agg
 # per-environment config folder: this affects only the kernels of $(VENV).
 KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.json
 
-.PHONY: help venv book student-book pdf test test-lib notebooks lab release autograde regrade import-lms grades feedback manual-review bench clean
+.PHONY: help venv book student-book pdf test test-offline test-site test-lib notebooks lab release autograde regrade import-lms grades feedback manual-review bench clean
 
 help:
 	@echo "make book          사이트를 _build/html 에 빌드 (가상환경 설치, 모든 장 실행 포함)"
@@ -90,9 +90,27 @@ pdf: student-book
 # one worker per core, each taking whole test files (module fixtures such as the browser's
 # audit of every page stay in one process). TEST_WORKERS=0 runs it in this process.
 TEST_WORKERS ?= auto
+# It runs as two streams at the same time. The tests that need neither built site (library,
+# chapter sources, grading) start at once, while the books are built and printed, which keeps
+# only about one core busy (Sphinx, and one chapter's kernel at a time); every other test starts
+# when both sites and their PDFs exist. A test file not listed here waits for the build, so a
+# new test never runs before what it reads is there.
+OFFLINE_TESTS := $(sort $(wildcard tests/test_init_*.py tests/test_engine_*.py)) \
+	tests/test_chapter_text.py tests/test_diagnostics.py tests/test_parametrization.py \
+	tests/test_reading_time.py tests/test_recurrent.py tests/test_residual.py tests/test_threads.py \
+	tests/test_transformer.py tests/test_coursework.py tests/test_coursework_kit.py \
+	tests/test_coursework_shard.py tests/test_grading_adversarial.py tests/test_sandbox.py \
+	tests/test_signal_assignment.py
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-test: book student-book pdf
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+test: venv
+	@$(MAKE) --no-print-directory --output-sync=target -j2 test-offline test-site
+
+test-offline: venv
+	$(PYTEST) $(OFFLINE_TESTS)
+
+test-site: book student-book pdf
+	$(PYTEST) tests $(addprefix --ignore=,$(OFFLINE_TESTS))
 
 test-lib: venv
 	$(BIN)/python -m pytest tests -k "not browser and not site"
