@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import functools
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -34,16 +35,28 @@ def _poppler(tool: str) -> str:
     return path
 
 
+@functools.lru_cache(maxsize=None)
+def _pdf_pages(path: Path) -> tuple[str, ...]:
+    """The text of every page, read once per file: pdftotext ends each page with a form feed, and
+    a page's part of the whole document's text is exactly what ``pdftotext -f N -l N`` prints."""
+    text = subprocess.run([_poppler("pdftotext"), "-enc", "UTF-8", str(path), "-"],
+                          check=True, capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    assert pages[-1] == "", f"{path.name}: pdftotext output does not end with a page break"
+    return tuple(page + "\f" for page in pages[:-1])
+
+
 def pdf_text(path: Path, *pages: int) -> str:
-    args = [_poppler("pdftotext"), "-enc", "UTF-8"]
-    if pages:
-        args += ["-f", str(pages[0]), "-l", str(pages[-1])]
-    return subprocess.run([*args, str(path), "-"], check=True, capture_output=True, text=True).stdout
+    """The text of ``path``, or of its pages ``pages[0]`` to ``pages[-1]`` (counted from 1)."""
+    every = _pdf_pages(path)
+    return "".join(every[pages[0] - 1:pages[-1]] if pages else every)
 
 
 def page_count(path: Path) -> int:
     info = subprocess.run([_poppler("pdfinfo"), str(path)], check=True, capture_output=True, text=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    count = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert count == len(_pdf_pages(path)), f"{path.name}: pdfinfo and pdftotext disagree on the page count"
+    return count
 
 
 @pytest.fixture(scope="module", params=sorted(EDITIONS))
@@ -68,11 +81,21 @@ def test_every_page_has_a_pdf_and_the_book_joins_them(pdf_dir):
     assert page_count(pdf_dir / "book.pdf") == sum(counts.values())
 
 
-def _heading(site: Path, doc: str) -> str:
+@functools.lru_cache(maxsize=None)
+def _page_view(site: Path, doc: str) -> tuple[str, str]:
+    """The page's heading, and what its article shows as plain text: code, outputs, prose, not
+    the math (no separator: highlighted code keeps "\\partial" in one piece). Parsed once."""
     from bs4 import BeautifulSoup
 
-    h1 = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser").select_one("article h1")
-    return " ".join(h1.get_text(" ", strip=True).replace("#", "").split())
+    article = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser").select_one("article")
+    heading = " ".join(article.select_one("h1").get_text(" ", strip=True).replace("#", "").split())
+    for node in article.select(".math, mjx-container, script, style, .notebook-links"):
+        node.decompose()
+    return heading, article.get_text("")
+
+
+def _heading(site: Path, doc: str) -> str:
+    return _page_view(site, doc)[0]
 
 
 def _hangul(text: str) -> int:
@@ -102,13 +125,7 @@ def _latex_tokens(text: str) -> Counter:
 
 def _page_text_outside_math(site: Path, doc: str) -> str:
     """What the page shows as plain text in its article: code, outputs, prose; not the math."""
-    from bs4 import BeautifulSoup
-
-    html = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
-    article = html.select_one("article")
-    for node in article.select(".math, mjx-container, script, style, .notebook-links"):
-        node.decompose()
-    return article.get_text("")  # no separator: highlighted code keeps "\\partial" in one piece
+    return _page_view(site, doc)[1]
 
 
 def test_math_is_typeset_not_printed_as_source(pdf_dir):
