@@ -163,8 +163,9 @@ def _texts_of(path: Path) -> list[str]:
     text = raw.decode("utf-8", errors="replace")
     texts = [normalize(text)]
     if path.suffix.lower() in (".html", ".htm"):
-        texts.append(normalize(BeautifulSoup(text, "html.parser").get_text(" ")))
-        texts.append(normalize(BeautifulSoup(text, "html.parser").get_text("")))
+        page = BeautifulSoup(text, "html.parser")
+        texts.append(normalize(page.get_text(" ")))
+        texts.append(normalize(page.get_text("")))
     elif path.suffix.lower() in (".ipynb", ".json"):
         try:
             data = json.loads(text)
