@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 
 import pytest
@@ -12,12 +14,14 @@ from conftest import ROOT, SITE, toc_docnames
 STUDENT = ROOT / "_build" / "student" / "_build" / "html"
 
 
+@functools.lru_cache(maxsize=None)
+def _page(site, doc: str) -> BeautifulSoup:
+    """A built page, parsed once for the whole module; a test that changes it works on a copy."""
+    return BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+
+
 def _count(site, selector: str) -> dict[str, int]:
-    counts = {}
-    for doc in toc_docnames():
-        html = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
-        counts[doc] = len(html.select(selector))
-    return counts
+    return {doc: len(_page(site, doc).select(selector)) for doc in toc_docnames()}
 
 
 def _solution_directives() -> int:
@@ -42,8 +46,8 @@ def test_the_student_build_has_no_solution(site, student):
     """No solution block, and no sentence of any solution of the normal build, is left."""
     assert sum(_count(student, "div.solution").values()) == 0
     for doc in toc_docnames():
-        normal = BeautifulSoup((site / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
-        text = BeautifulSoup((student / f"{doc}.html").read_text(encoding="utf-8"), "html.parser").select_one("article").get_text()
+        normal = copy.copy(_page(site, doc))   # its solutions are taken out below
+        text = _page(student, doc).select_one("article").get_text()
         solutions = normal.select("div.solution")
         for solution in solutions:
             solution.extract()
