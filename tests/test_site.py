@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -28,7 +29,9 @@ def pages(site: Path) -> list[Path]:
     return sorted(site.rglob("*.html"))
 
 
+@functools.lru_cache(maxsize=None)
 def soup(path: Path) -> BeautifulSoup:
+    """A built page, parsed once for the whole module (the tests only read it)."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
@@ -123,6 +126,7 @@ def test_each_chapter_links_its_notebook(site):
         assert any("colab.research.google.com" in h and h.endswith(f"notebooks/{stem}.ipynb") for h in hrefs)
 
 
+@functools.lru_cache(maxsize=None)
 def _search_index(site: Path) -> dict:
     raw = (site / "searchindex.js").read_text(encoding="utf-8")
     return json.loads(raw[raw.index("(") + 1: raw.rindex(")")])
