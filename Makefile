@@ -48,8 +48,10 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# --no-compile: pip would byte-compile every file of every package (half the install's time);
+# Python compiles the modules that are imported, once, on first use
 $(VENV)/.installed: requirements.txt pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile --disable-pip-version-check -r requirements.txt
 	@touch $@
 
 $(KERNEL_CONFIG): etc/ipython/ipython_kernel_config.json | $(BIN)/python
