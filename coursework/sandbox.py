@@ -34,9 +34,15 @@ def nbgrader_env() -> dict[str, str]:
     return env
 
 
+# ``python -m nbgrader`` without jsonschema's optional IRI format checker, as in coursework/__main__.py
+# (building its grammar costs over a second of CPU at every start; nbgrader never checks an IRI)
+NBGRADER_MAIN = ("import runpy, sys; sys.modules.setdefault('rfc3987_syntax', None); "
+                 "runpy.run_module('nbgrader', run_name='__main__', alter_sys=True)")
+
+
 def run_nbgrader(workdir: Path, args: list[str], log_path: Path, limit: float | None = None) -> tuple[int, str]:
     """Run ``nbgrader ARGS`` in the course directory (see :func:`run_limited`)."""
-    return run_limited([sys.executable, "-m", "nbgrader", *args], workdir, log_path, limit)
+    return run_limited([sys.executable, "-c", NBGRADER_MAIN, *args], workdir, log_path, limit)
 
 
 def run_limited(command: list[str], cwd: Path, log_path: Path, limit: float | None = None) -> tuple[int, str]:

@@ -15,6 +15,7 @@ import json
 
 import pytest
 
+from course_release import released_course
 from test_coursework import ASSIGNMENT, CELL_TIMEOUT, make_submission, read_notebook, run_script, write_notebook
 
 import coursework as cw  # noqa: E402
@@ -50,8 +51,8 @@ def test_every_student_is_in_exactly_one_shard_and_stays_there():
 def batch(tmp_path_factory):
     base = tmp_path_factory.mktemp("shards")
     folders = {name: base / name for name in ("single", "shard1", "shard2", "shard3", "merged")}
-    for folder in folders.values():
-        run_script("release", "--timeout", CELL_TIMEOUT, workdir=folder)
+    for folder in folders.values():  # five copies of one release
+        released_course(tmp_path_factory, ASSIGNMENT, folder, CELL_TIMEOUT)
     source_nb = read_notebook(folders["single"] / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release_nb = read_notebook(folders["single"] / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     submissions = base / "submissions"

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from course_release import released_course
 from test_coursework import (
     ASSIGNMENT,
     CELL_TIMEOUT,
@@ -44,8 +45,7 @@ def cell_of(nb, gid):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("adv-course")
-    run_script("release", "--timeout", CELL_TIMEOUT, workdir=workdir)
+    workdir = released_course(tmp_path_factory, ASSIGNMENT, tmp_path_factory.mktemp("adv-course"), CELL_TIMEOUT)
     import warnings
 
     with warnings.catch_warnings():
@@ -690,8 +690,7 @@ GRADING_LIMITS = {"cell_timeout": CELL_TIMEOUT, "load_timeout": CELL_TIMEOUT, "m
 
 @pytest.fixture(scope="module")
 def sp_course(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("adv-sp-course")
-    run_script("--assignment", SP, "release", "--timeout", CELL_TIMEOUT, workdir=workdir)
+    workdir = released_course(tmp_path_factory, SP, tmp_path_factory.mktemp("adv-sp-course"), CELL_TIMEOUT)
     import warnings
 
     with warnings.catch_warnings():
@@ -1003,8 +1002,7 @@ def coursework_with_peak(*args, workdir: Path) -> tuple:
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     """The reported cases of the third round and earlier ones, in one batch."""
-    workdir = tmp_path_factory.mktemp("adv-mixed")
-    run_script("release", "--timeout", CELL_TIMEOUT, workdir=workdir)
+    workdir = released_course(tmp_path_factory, ASSIGNMENT, tmp_path_factory.mktemp("adv-mixed"), CELL_TIMEOUT)
     import warnings
 
     with warnings.catch_warnings():
