@@ -1,12 +1,13 @@
 """One visit per page of a built edition, recording everything the per-page browser tests read.
 
-Each page of the edition is loaded once in headless Chromium with the cache disabled, scrolled
-through, and left until MathJax has typeset, the fonts are in and the network has been quiet
-(``scripts/page_weight.visit``, the measurement of ``benchmarks/bench_pages.py``). Then, on that
-same load, back at the top of the page:
+Each page of the edition is loaded once in headless Chromium. In the main edition, whose
+weight is held to limits, the cache is disabled and the page scrolled through and left until
+MathJax has typeset, the fonts are in and the network has been quiet (``scripts/page_weight.visit``,
+the measurement of ``benchmarks/bench_pages.py``); in the student edition a plain load waits for
+MathJax and the fonts. Then, on that same load, at the top of the page:
 
-* ``weight``: bytes and requests of the load (``scripts/page_weight.weigh``), pages of the table
-  of contents;
+* ``weight`` (main edition): bytes and requests of the load (``scripts/page_weight.weigh``),
+  pages of the table of contents;
 * ``info``: math typeset or not, the body font, links, title (pages of the table of contents),
   and the canvas test of the backslash against the won sign;
 * a screenshot into ``_build/screenshots`` (main edition);
@@ -125,10 +126,13 @@ axe.run(document, {resultTypes: ['violations']}).then(r => done({
 """
 
 
-def audit_edition(driver, base: str, directory: Path, *, shots: Path | None = None) -> dict[str, dict]:
+def audit_edition(driver, base: str, directory: Path, *, weigh: bool = True,
+                  shots: Path | None = None) -> dict[str, dict]:
     """Visit every page of the edition in ``directory`` (served at ``base``) once in ``driver``
     (started with ``logs=True``); return ``{page: record}`` (see the module's docstring).
-    Screenshots go to ``shots`` when given."""
+    Without ``weigh`` a page is loaded the plain way (:func:`load`: browser cache on, no
+    scrolling, no wait for a quiet network) and has no ``weight``. Screenshots go to ``shots``
+    when given."""
     axe = AXE.read_text(encoding="utf-8")
     toc = set(page_weight.pages_of(directory, toc_docnames()))
     gzip_sizes: dict[Path, int] = {}
@@ -137,12 +141,17 @@ def audit_edition(driver, base: str, directory: Path, *, shots: Path | None = No
     record = {}
     for page in site_pages(directory):
         driver.set_window_size(*WINDOW)
-        driver.get_log("browser")                   # drop what earlier pages left
-        entries = page_weight.visit(driver, f"{base}/{page}")
-        driver.execute_script("window.scrollTo(0, 0)")
+        if weigh:
+            driver.get_log("browser")               # drop what earlier pages left
+            entries = page_weight.visit(driver, f"{base}/{page}")
+            driver.execute_script("window.scrollTo(0, 0)")
+        else:
+            load(driver, f"{base}/{page}")
+            entries = []
         result: dict = {}
         if page in toc:
-            result["weight"] = page_weight.weigh(entries, base, directory, page, gzip_sizes)
+            if weigh:
+                result["weight"] = page_weight.weigh(entries, base, directory, page, gzip_sizes)
             result["info"] = driver.execute_script(INFO)
             result["wonSign"] = driver.execute_async_script(WON_SIGN)
             if shots is not None:

@@ -2,11 +2,9 @@
 
 The checks are written once here; ``tests/test_pages_main.py`` and ``tests/test_pages_student.py``
 run them on the main and the student edition (a module each, so that two test workers take one
-edition each). The visit is ``page_audit.audit_edition``: these tests only read its record.
+edition each); the main one also holds what a first visit of the main edition costs. The visit is
+``page_audit.audit_edition``: these tests only read its record.
 
-* what a first visit costs (``scripts/page_weight.py``, the measurement of
-  ``benchmarks/bench_pages.py``): the landing page at most 1.5 MB, every chapter at most 2.5 MB,
-  and at most 1.5 MB of Korean web font on the heaviest chapter, from the network, subset;
 * math typeset by MathJax, Hangul drawn with NanumGothic, whose backslash is not the won sign;
   no console errors, no request leaving the local server, links that resolve;
 * accessibility with axe-core (npm, vendored in tests/vendor/axe-core with its licence; version
@@ -28,7 +26,6 @@ Without Chromium these tests skip (with the reason) unless REQUIRE_BROWSER is se
 from __future__ import annotations
 
 import collections
-import re
 import urllib.error
 import urllib.request
 from urllib.parse import urldefrag, urlparse
@@ -40,9 +37,6 @@ from browser_probe import site_pages
 from conftest import toc_docnames
 from scripts import headless, page_weight
 
-LANDING_LIMIT = 1_500_000
-CHAPTER_LIMIT = 2_500_000
-KOREAN_FONT_LIMIT = 1_500_000  # bytes of Korean web font a first visit may download
 HEAVIEST = "chapters/advanced.html"
 BLOCKING = {"serious", "critical"}
 ALWAYS_REQUIRED = {"heading-order", "html-has-lang", "html-lang-valid", "image-alt", "label"}
@@ -69,7 +63,7 @@ def pages(edition, directory, server):
     """``{page: record}`` of every page of the edition, from one visit per page."""
     page_audit.require_browser()
     with headless.chromium(logs=True) as driver:
-        return page_audit.audit_edition(driver, server, directory,
+        return page_audit.audit_edition(driver, server, directory, weigh=edition == "main",
                                         shots=page_audit.SHOTS if edition == "main" else None)
 
 
@@ -80,41 +74,12 @@ def visited(pages):
             for p, r in pages.items() if "info" in r}
 
 
-@pytest.fixture(scope="module")
-def weights(pages):
-    return {p: r["weight"] for p, r in pages.items() if "weight" in r}
-
-
-# --- what a first visit costs ------------------------------------------------------------------
+# --- every page of the contents -----------------------------------------------------------------
 
 
 def test_every_page_of_the_contents_was_visited(pages, directory):
     toc = page_weight.pages_of(directory, toc_docnames())
-    assert len(toc) >= 10 and all("info" in pages[p] and "weight" in pages[p] for p in toc), sorted(pages)
-
-
-def test_first_visit_stays_within_the_limits(weights):
-    landing = f"{toc_docnames()[0]}.html"
-    report = "\n".join(f"{w.page}: {w.raw:,} B in {w.requests} requests; largest: "
-                       + ", ".join(f"{p} {s:,}" for p, s in w.files[:4]) for w in weights.values())
-    assert weights[landing].raw <= LANDING_LIMIT, f"landing page over {LANDING_LIMIT:,} B:\n{report}"
-    heavy = [w.page for w in weights.values() if w.raw > CHAPTER_LIMIT]
-    assert not heavy, f"pages over {CHAPTER_LIMIT:,} B: {heavy}\n{report}"
-    # the measurement itself must have seen the page's own assets
-    assert all(w.requests >= 5 and any(p.endswith(".css") for p, _ in w.files) for w in weights.values())
-
-
-def test_first_visit_downloads_a_small_korean_font(weights):
-    """Empty cache, then the heaviest chapter: what the page transfers, fonts above all."""
-    files = weights[HEAVIEST].files
-    fonts = [(p, b) for p, b in files if re.search(r"\.(woff2?|ttf|otf)$", p)]
-    korean = [(p, b) for p, b in fonts if "Nanum" in p]
-    assert korean, f"no Korean web font was loaded: {fonts}"
-    assert not [p for p, _ in fonts if p.endswith((".ttf", ".otf"))], f"unsubset fonts: {fonts}"
-    assert all(b > 0 for _, b in korean), f"the font came from a cache: {korean}"
-    total = sum(b for _, b in korean)
-    print(f"Korean web font on a first visit: {total} bytes; page total {sum(b for _, b in files)} bytes")
-    assert total <= KOREAN_FONT_LIMIT, f"{total} bytes of Korean font"
+    assert len(toc) >= 10 and all("info" in pages[p] for p in toc), sorted(pages)
 
 
 # --- math, fonts, console, requests, links -------------------------------------------------------
