@@ -6,7 +6,7 @@ Run with ``.venv/bin/python benchmarks/bench_pages.py [--site DIR] [--top K] [pa
 local server, scrolled through, and measured from the browser's network log (see
 ``scripts/page_weight.py``): bytes as a plain static server sends them, the same with gzip as
 GitHub Pages sends text files, and the number of requests. ``--top K`` also lists each page's K
-largest files. Limits held by ``tests/test_page_weight.py``: landing page <= 1.5 MB, every
+largest files. Limits held by ``tests/page_checks.py``: landing page <= 1.5 MB, every
 chapter <= 2.5 MB (raw bytes, 1 MB = 10**6 bytes).
 """
 

@@ -1,9 +1,9 @@
 """Debian's headless Chromium driven by Selenium, and a built site served on 127.0.0.1.
 
 The one place that knows how to start both, for the PDF printer (``scripts/make_pdf.py``), the
-browser tests (``tests/test_browser*.py``) and the explorer benchmark. The browser is Debian's
-(``apt-get install chromium chromium-driver``, or ``$CHROMIUM`` and ``$CHROMEDRIVER``); nothing
-here downloads one.
+browser tests (``tests/test_browser*.py``, ``tests/page_audit.py``) and the explorer benchmark.
+The browser is Debian's (``apt-get install chromium chromium-driver``, or ``$CHROMIUM`` and
+``$CHROMEDRIVER``); nothing here downloads one.
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """What a first visit to a page of the built site costs: bytes and requests, read from Chromium's
 network log.
 
-Shared by ``benchmarks/bench_pages.py`` (prints the table) and ``tests/test_page_weight.py``
-(holds the limits). Each page is loaded with the browser cache disabled, from the plain local
-server of ``scripts/headless.py`` (it sends files as they are, without compression), then
-scrolled to the bottom so that lazily loaded figures count too, and the script waits until
-MathJax has typeset and the fonts are in and the network has been quiet for a moment.
+Shared by ``benchmarks/bench_pages.py`` (prints the table) and ``tests/page_audit.py`` (its
+visit of every page; ``tests/page_checks.py`` holds the limits). Each page is loaded with the
+browser cache disabled, from the plain local server of ``scripts/headless.py`` (it sends files
+as they are, without compression), then scrolled to the bottom so that lazily loaded figures
+count too, and the script waits until MathJax has typeset and the fonts are in and the network
+has been quiet for a moment.
 
 ``raw`` is the bytes received (headers included) as Chromium reports them. ``gzip`` is what a
 server that compresses text (GitHub Pages does: HTML, CSS, JavaScript, SVG, JSON, plain text)
@@ -55,11 +56,19 @@ def _gzip_size(path: Path, cache: dict[Path, int]) -> int | None:
 def measure(driver, base: str, site: Path, page: str, *, quiet: float = 0.5) -> PageWeight:
     """Load ``page`` (e.g. ``"index.html"``) from ``base`` in ``driver`` (a Chromium WebDriver
     started with ``logs=True``) with an empty cache and return its weight."""
+    return weigh(visit(driver, f"{base}/{page}", quiet=quiet), base, site, page)
+
+
+def visit(driver, url: str, *, quiet: float = 0.5) -> list[dict]:
+    """Load ``url`` in ``driver`` with the cache disabled, scroll through it, wait until MathJax
+    has typeset, the fonts are in and the network has been quiet for ``quiet`` seconds; return
+    the performance-log entries of the load (for :func:`weigh`). The page stays scrolled to
+    the bottom."""
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     driver.get("about:blank")
     driver.get_log("performance")
-    driver.get(f"{base}/{page}")
+    driver.get(url)
     driver.execute_async_script(_SETTLE)
     # wait for the network to be quiet (MathJax fetches its fonts after typesetting)
     entries: list[dict] = []
@@ -73,6 +82,13 @@ def measure(driver, base: str, site: Path, page: str, *, quiet: float = 0.5) -> 
         elif time.monotonic() - idle_since >= quiet:
             break
         time.sleep(0.1)
+    return entries
+
+
+def weigh(entries: list[dict], base: str, site: Path, page: str,
+          cache: dict[Path, int] | None = None) -> PageWeight:
+    """The weight of ``page`` from the performance-log ``entries`` of its load (see
+    :func:`visit`); ``cache`` keeps the gzip sizes of files between pages."""
     urls: dict[str, str] = {}
     headers: dict[str, int] = {}
     finished: dict[str, int] = {}
@@ -91,7 +107,7 @@ def measure(driver, base: str, site: Path, page: str, *, quiet: float = 0.5) -> 
         elif method == "Network.loadingFinished":
             finished[params["requestId"]] = int(params["encodedDataLength"])
     weight = PageWeight(page)
-    cache: dict[Path, int] = {}
+    cache = {} if cache is None else cache
     prefix = urlparse(base).path.rstrip("/")
     for rid, url in urls.items():
         received = finished.get(rid, 0)

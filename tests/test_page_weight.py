@@ -1,10 +1,11 @@
-"""What a first visit costs: the landing page at most 1.5 MB, every chapter at most 2.5 MB.
+"""The cuts of ``_ext/lean_assets.py`` keep what pages need: every icon a page names is still in
+the trimmed Font Awesome script, the style-sheet purge keeps rules for classes in use, and only
+the search page loads the search index.
 
-Bytes are read from Chromium's network log with the cache disabled (``scripts/page_weight.py``,
-the same measurement as ``benchmarks/bench_pages.py``), from the plain local server, after the
-page has been scrolled through and MathJax has typeset. The other tests check that the cuts of
-``_ext/lean_assets.py`` keep what pages need: every icon a page names is still in the trimmed
-Font Awesome script, and the style-sheet purge keeps rules for classes in use.
+What a first visit costs (the landing page at most 1.5 MB, every chapter at most 2.5 MB, read
+from Chromium's network log with the cache disabled by ``scripts/page_weight.py``, the same
+measurement as ``benchmarks/bench_pages.py``) is checked on the one visit per page of
+``tests/page_audit.py``, in ``tests/page_checks.py``.
 """
 
 from __future__ import annotations
@@ -12,41 +13,10 @@ from __future__ import annotations
 import re
 import sys
 
-import pytest
-
 from conftest import ROOT, SITE, toc_docnames
-from scripts import headless, page_weight
 
 sys.path.insert(0, str(ROOT / "_ext"))
 import lean_assets  # noqa: E402
-
-LANDING_LIMIT = 1_500_000
-CHAPTER_LIMIT = 2_500_000
-
-
-@pytest.fixture(scope="module")
-def weights(site):
-    missing = headless.missing()
-    if missing:
-        reason = f"no Chromium here ({', '.join(missing)} missing): {headless.INSTALL_HINT}"
-        if __import__("os").environ.get("REQUIRE_BROWSER"):
-            pytest.fail(reason + " (REQUIRE_BROWSER is set)")
-        pytest.skip(reason)
-    pages = page_weight.pages_of(site, toc_docnames())
-    with headless.served(site) as base, headless.chromium(logs=True) as driver:
-        return {w.page: w for w in (page_weight.measure(driver, base, site, page) for page in pages)}
-
-
-@pytest.mark.browser
-def test_first_visit_stays_within_the_limits(weights):
-    landing = f"{toc_docnames()[0]}.html"
-    report = "\n".join(f"{w.page}: {w.raw:,} B in {w.requests} requests; largest: "
-                       + ", ".join(f"{p} {s:,}" for p, s in w.files[:4]) for w in weights.values())
-    assert weights[landing].raw <= LANDING_LIMIT, f"landing page over {LANDING_LIMIT:,} B:\n{report}"
-    heavy = [w.page for w in weights.values() if w.raw > CHAPTER_LIMIT]
-    assert not heavy, f"pages over {CHAPTER_LIMIT:,} B: {heavy}\n{report}"
-    # the measurement itself must have seen the page's own assets
-    assert all(w.requests >= 5 and any(p.endswith(".css") for p, _ in w.files) for w in weights.values())
 
 
 def test_trimmed_icon_script_keeps_every_icon_a_page_names(site):
