@@ -43,16 +43,20 @@ def cell_of(nb, gid):
     return next(c for c in nb.cells if grade_id(c) == gid)
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    workdir = released_course(tmp_path_factory, ASSIGNMENT, tmp_path_factory.mktemp("adv-course"), CELL_TIMEOUT)
+def course_copy(tmp_path_factory, assignment: str, name: str):
+    """A course folder of its own with ``assignment`` released, its source and its release notebook."""
     import warnings
 
+    workdir = released_course(tmp_path_factory, assignment, tmp_path_factory.mktemp(name), CELL_TIMEOUT)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        source_nb = cw.build_source_notebook(cw.SOURCE_DIR / f"{ASSIGNMENT}.md")
-    release_nb = read_notebook(workdir / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    return workdir, source_nb, release_nb
+        source_nb = cw.build_source_notebook(cw.SOURCE_DIR / f"{assignment}.md")
+    return workdir, source_nb, read_notebook(workdir / "release" / assignment / f"{assignment}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return course_copy(tmp_path_factory, ASSIGNMENT, "adv-course")
 
 
 @pytest.fixture(scope="module")
@@ -690,14 +694,7 @@ GRADING_LIMITS = {"cell_timeout": CELL_TIMEOUT, "load_timeout": CELL_TIMEOUT, "m
 
 @pytest.fixture(scope="module")
 def sp_course(tmp_path_factory):
-    workdir = released_course(tmp_path_factory, SP, tmp_path_factory.mktemp("adv-sp-course"), CELL_TIMEOUT)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        source_nb = cw.build_source_notebook(cw.SOURCE_DIR / f"{SP}.md")
-    release_nb = read_notebook(workdir / "release" / SP / f"{SP}.ipynb")
-    return workdir, source_nb, release_nb
+    return course_copy(tmp_path_factory, SP, "adv-sp-course")
 
 
 def notebook_bytes(nb) -> bytes:
@@ -1002,13 +999,7 @@ def coursework_with_peak(*args, workdir: Path) -> tuple:
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory):
     """The reported cases of the third round and earlier ones, in one batch."""
-    workdir = released_course(tmp_path_factory, ASSIGNMENT, tmp_path_factory.mktemp("adv-mixed"), CELL_TIMEOUT)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        source_nb = cw.build_source_notebook(cw.SOURCE_DIR / f"{ASSIGNMENT}.md")
-    release_nb = read_notebook(workdir / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    workdir, source_nb, release_nb = course_copy(tmp_path_factory, ASSIGNMENT, "adv-mixed")
     tasks = set(cw.task_points(source_nb))
     sol = {t: strip_markers(solution_source(source_nb, f"{t}_solution")) for t in tasks - {"task6"}}
     root = tmp_path_factory.mktemp("adv-mixed-subs")
