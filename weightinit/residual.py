@@ -209,6 +209,14 @@ class ResidualStack:
                                       sigma_w2=self.sigma_w2, input_var=float(self.stream_var[0]))
 
 
+def _draw_stack(gen: np.random.Generator, depth: int, width: int, batch_size: int, sigma_w2: float):
+    """Weights N(0, sigma_w2 / width) of ``depth`` square layers, a standard normal batch and a
+    standard normal readout direction, drawn in that order from ``gen``."""
+    std = math.sqrt(sigma_w2 / width)
+    weights = [gen.standard_normal((width, width)) * std for _ in range(depth)]
+    return weights, gen.standard_normal((batch_size, width)), gen.standard_normal((batch_size, width))
+
+
 def _forward_backward(weights, x, readout, alpha, norm, act, need_grads=True):
     """Forward through the stack, then back; returns loss, stream list, weight grads, stream grads."""
     stream = [x]
@@ -329,11 +337,7 @@ def residual_stack(depth, width, *, branch_scale=1.0, norm="none", activation="r
     norm = _check_norm(norm)
     act = get_activation(activation)
     sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
-    gen = as_generator(rng)
-    std = math.sqrt(sigma_w2 / width)
-    weights = [gen.standard_normal((width, width)) * std for _ in range(depth)]
-    x = gen.standard_normal((batch_size, width))
-    readout = gen.standard_normal((batch_size, width))
+    weights, x, readout = _draw_stack(as_generator(rng), depth, width, batch_size, sigma_w2)
     with blas_threads(1), np.errstate(over="ignore", invalid="ignore"):
         _, stream, grads, stream_grads = _forward_backward(weights, x, readout, alpha, norm, act)
     return ResidualStack(
@@ -438,11 +442,7 @@ def batchnorm_mlp_gradients(depth, width, activation="relu", *, batch_size=128, 
     batch_size = check_int(batch_size, "batch_size", 4)
     act = get_activation(activation)
     sigma_w2 = check_real(sigma_w2, "sigma_w2", positive=True)
-    gen = as_generator(rng)
-    std = math.sqrt(sigma_w2 / width)
-    weights = [gen.standard_normal((width, width)) * std for _ in range(depth)]
-    x = gen.standard_normal((batch_size, width))
-    readout = gen.standard_normal((batch_size, width))
+    weights, x, readout = _draw_stack(as_generator(rng), depth, width, batch_size, sigma_w2)
     with blas_threads(1):
         _, cache, grads = _bn_forward_backward(weights, x, readout, act)
     norms = np.array([np.linalg.norm(g) for g in grads])
