@@ -11,17 +11,9 @@ import numbers
 
 import numpy as np
 
-from ._validation import as_generator
+from ._validation import as_generator, check_int
 
 __all__ = ["rings", "spirals"]
-
-
-def _check_count(value, name: str, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
 
 
 def _check_noise(noise) -> float:
@@ -69,8 +61,8 @@ def rings(n_samples: int = 1000, *, n_rings: int = 2, noise: float = 0.05, rng=N
     No straight line separates the classes, so a linear model stays at chance: it takes a
     network with working hidden layers to learn it.
     """
-    n = _check_count(n_samples, "n_samples", 1)
-    k = _check_count(n_rings, "n_rings", 2)
+    n = check_int(n_samples, "n_samples", 1)
+    k = check_int(n_rings, "n_rings", 2)
     if n < k:
         raise ValueError(f"n_samples must be >= n_rings ({k}); got {n}")
     sigma = _check_noise(noise)
@@ -106,8 +98,8 @@ def spirals(n_samples: int = 1000, *, n_arms: int = 2, turns: float = 1.5, noise
     y : ``ndarray`` of int, shape (n_samples,)
         Arm index.
     """
-    n = _check_count(n_samples, "n_samples", 1)
-    k = _check_count(n_arms, "n_arms", 2)
+    n = check_int(n_samples, "n_samples", 1)
+    k = check_int(n_arms, "n_arms", 2)
     if n < k:
         raise ValueError(f"n_samples must be >= n_arms ({k}); got {n}")
     if isinstance(turns, (bool, np.bool_)) or not isinstance(turns, numbers.Real) or not (

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_generator
+from ._validation import as_generator, check_int
 from .activations import Activation, get_activation
 from .simulate import init_network
 from .threads import blas_threads
@@ -209,14 +209,6 @@ def _check_real(value, name, *, positive=False, below_one=False):
     return float(value)
 
 
-def _check_int(value, name, minimum):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
-
-
 def train(
     X,
     y,
@@ -279,9 +271,9 @@ def train(
     spec = as_init_spec(init)
     lr = _check_real(lr, "lr", positive=True)
     mu = _check_real(momentum, "momentum", below_one=True)
-    steps = _check_int(steps, "steps", 1)
-    batch_size = _check_int(batch_size, "batch_size", 1)
-    eval_every = _check_int(eval_every, "eval_every", 1)
+    steps = check_int(steps, "steps", 1)
+    batch_size = check_int(batch_size, "batch_size", 1)
+    eval_every = check_int(eval_every, "eval_every", 1)
     if depth is None and isinstance(width, numbers.Integral):
         depth = 30
     hidden = check_widths(width, depth, X.shape[1])
