@@ -19,6 +19,11 @@ CW       = $(BIN)/python -m coursework --assignment $(ASSIGNMENT)
 TERM_OPTS = $(if $(ROSTER),--roster $(ROSTER)) --submissions-dir $(SUBMISSIONS) $(if $(DEADLINE),--deadline $(DEADLINE)) --late-penalty $(LATE_PENALTY)
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# pip installs without byte-compiling (--no-compile, below), so Python writes each module's
+# bytecode when it is first imported. An environment that sets PYTHONDONTWRITEBYTECODE (as some CI
+# images do) would forbid that, and then every process (Sphinx, the chapters' kernels, the test workers,
+# every grading command) compiles each module it imports anew, every time.
+unexport PYTHONDONTWRITEBYTECODE
 export MPLBACKEND := Agg
 # No OPENBLAS_NUM_THREADS here: the chapters run exactly as a student's Jupyter or Colab runs
 # them. The library limits BLAS threads in its hot paths and the chapters that multiply
