@@ -36,7 +36,11 @@ from test_coursework import (
 
 pytestmark = pytest.mark.skipif(__import__("shutil").which("bwrap") is None, reason="bubblewrap is not installed")
 
-LOOP = "\nwhile True:\n    try:\n        pass\n    except:\n        pass\n"
+# A cell that never ends and swallows the interrupt. It sleeps rather than spins: the grader
+# cannot tell the two apart (both are stopped by the wall-clock limit, never by the CPU limit),
+# and a spinning loop would hold a core for the whole timeout. test_sandbox keeps spinning loops,
+# with a two-second limit.
+LOOP = "\nimport time\nwhile True:\n    try:\n        time.sleep(1)\n    except:\n        pass\n"
 
 
 def cell_of(nb, gid):
@@ -155,7 +159,7 @@ def batch(course, listener, tmp_path_factory):
     looping = {"task2_solution": sol["task2_solution"] + LOOP,
                "task4_solution": sol["task4_solution"].replace(
                    "    rng = np.random.default_rng(rng)\n    functions",
-                   "    while True:\n        try:\n            pass\n        except:\n            pass\n"
+                   "    import time\n    while True:\n        try:\n            time.sleep(1)\n        except:\n            pass\n"
                    "    rng = np.random.default_rng(rng)\n    functions")}
     assert looping["task4_solution"] != sol["task4_solution"]
     add("loops", make_submission(release_nb, source_nb, auto, looping), auto - {"task2", "task4"})
