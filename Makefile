@@ -106,7 +106,8 @@ OFFLINE_TESTS := $(sort $(wildcard tests/test_init_*.py tests/test_engine_*.py))
 	tests/test_chapter_text.py tests/test_diagnostics.py tests/test_parametrization.py \
 	tests/test_reading_time.py tests/test_recurrent.py tests/test_residual.py tests/test_threads.py \
 	tests/test_transformer.py tests/test_coursework.py tests/test_coursework_kit.py \
-	tests/test_coursework_shard.py tests/test_grading_adversarial.py tests/test_sandbox.py \
+	tests/test_coursework_shard.py tests/test_grading_adversarial.py tests/test_grading_third_round.py \
+	tests/test_sandbox.py \
 	tests/test_signal_assignment.py
 PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
