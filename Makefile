@@ -90,7 +90,14 @@ student-book: book
 	@echo "학생용 사이트: file://$(CURDIR)/_build/student/_build/html/index.html"
 
 # Print both sites to PDF with Debian's Chromium (scripts/make_pdf.py); each site links its own.
+# BROWSER_INSTALL (set by .ci/run, which installs the browser while the books are built): a file
+# that will hold the exit status of that install; printing waits for it and stops if it failed.
+BROWSER_INSTALL ?=
 pdf: student-book
+ifneq ($(BROWSER_INSTALL),)
+	@until [ -s $(BROWSER_INSTALL) ]; do sleep 1; done; \
+	if [ "$$(cat $(BROWSER_INSTALL))" != 0 ]; then echo "installing the browser failed (exit status $$(cat $(BROWSER_INSTALL)))"; exit 1; fi
+endif
 	$(BIN)/python scripts/make_pdf.py _build/html _build/student/_build/html
 
 # The suite is mostly single-threaded work (Chromium pages, sandboxed kernels):
