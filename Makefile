@@ -168,6 +168,7 @@ bench: venv
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_stall.py practice --runs 20
+	$(BIN)/python benchmarks/bench_bytecode.py
 
 clean:
 	rm -rf _build
