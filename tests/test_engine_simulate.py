@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from weightinit.simulate import SimulationResult, compare, init_network, run_network, simulate
+from weightinit.simulate import SimulationResult, compare, init_network, input_variances, run_network, simulate
 from weightinit.theory import InitSpec
 
 
@@ -226,3 +226,58 @@ def test_run_network_checks_shapes():
         run_network(x, [], None, "relu")
     with pytest.raises(ValueError, match="initializer"):
         run_network(x, [np.ones((5, 3))], None, "relu", rng=0).theory()
+
+
+# --- input_variances: one chain of per-input variances per input ----------------------------
+
+
+def test_input_variances_relu_mean_is_the_theory_at_any_width():
+    """ReLU's length map is linear, so the mean-field recursion is exact in expectation even at
+    widths of 16 to 64: every layer's mean over 20 000 inputs is within four standard errors of it."""
+    from weightinit.theory import propagate
+
+    widths = [32, 64, 16, 48, 32, 24, 40, 32]        # each layer its own Var(W) = 2 / n_in
+    s = input_variances(widths, None, "relu", "kaiming_normal", n_inputs=20_000, rng=3)
+    assert s.shape == (20_000, 8)
+    theory = propagate(widths, "relu", "kaiming_normal").preact_var
+    err = s.std(axis=0) / np.sqrt(len(s))
+    assert np.all(np.abs(s.mean(axis=0) - theory) < 4 * err), (s.mean(axis=0), theory, err)
+    # layer 1: Var(W) n_0 m_2 exactly in expectation (chi-square), here with m_2 = 3
+    first = input_variances(32, 2, "relu", "kaiming_normal", n_inputs=20_000, input_second_moment=3.0, rng=4)[:, 0]
+    assert abs(first.mean() / (2 / 32 * 32 * 3.0) - 1) < 4 * first.std() / first.mean() / np.sqrt(len(first))
+
+
+def test_input_variances_gelu_he_average_is_above_the_mean_field_and_nears_it_when_wider():
+    """GELU's length map is convex at small q: the average variance shrinks more slowly than the
+    mean-field theory says (Jensen), and less so the wider the layers."""
+    from weightinit.theory import propagate
+
+    theory = propagate(256, "gelu", "kaiming_normal", depth=20).preact_var[-1]
+    mean = {n: input_variances(n, 20, "gelu", "kaiming_normal", n_inputs=2000, rng=0)[:, -1].mean()
+            for n in (128, 1024)}
+    assert mean[128] > mean[1024] > 1.5 * theory, (mean, theory)
+
+
+def test_input_variances_matches_networks_of_simulate():
+    """Each input's chain has the law it has in one network: averaged over networks, the pooled
+    variance of simulate agrees with the chains' mean (tanh, 64 wide, 10 layers)."""
+    pooled = np.mean([simulate(64, 10, "tanh", "xavier_normal", batch_size=200, rng=s, keep_arrays=False).preact_std ** 2
+                      for s in range(30)], axis=0)
+    chains = input_variances(64, 10, "tanh", "xavier_normal", n_inputs=6000, rng=1).mean(axis=0)
+    assert np.all(np.abs(pooled / chains - 1) < 0.03), pooled / chains
+
+
+def test_input_variances_is_reproducible_and_checks_its_arguments():
+    a = input_variances(16, 3, "tanh", n_inputs=5, rng=7)
+    assert np.array_equal(a, input_variances(16, 3, "tanh", n_inputs=5, rng=7))
+    gen = np.random.default_rng(7)
+    assert not np.array_equal(input_variances(16, 3, "tanh", n_inputs=5, rng=gen),
+                              input_variances(16, 3, "tanh", n_inputs=5, rng=gen))  # the Generator advances
+    with pytest.raises(ValueError, match="orthogonal"):
+        input_variances(16, 3, "tanh", "orthogonal", rng=0)
+    with pytest.raises(ValueError, match=r"n_inputs must be an int >= 1; got 0"):
+        input_variances(16, 3, "tanh", n_inputs=0)
+    with pytest.raises(TypeError, match="n_inputs must be an int"):
+        input_variances(16, 3, "tanh", n_inputs=True)
+    with pytest.raises(ValueError, match="input_second_moment"):
+        input_variances(16, 3, "tanh", input_second_moment=-1.0)

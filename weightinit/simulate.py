@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ._validation import as_generator
+from ._validation import as_generator, check_int
 from .activations import Activation, get_activation
 from .threads import blas_threads
 from .theory import InitSpec, LayerAxis, TheoryProfile, as_init_spec, check_widths, propagate, _check_nonnegative
@@ -38,6 +38,7 @@ __all__ = [
     "run_network",
     "simulate",
     "compare",
+    "input_variances",
 ]
 
 
@@ -465,3 +466,87 @@ def compare(inits, width=500, depth: int | None = None, activation="tanh", *, rn
     for spec in specs:
         out[spec.label] = simulate(width, depth, activation, spec, x=x, rng=gen, **kwargs)
     return out
+
+
+def input_variances(
+    width=500,
+    depth: int | None = None,
+    activation="tanh",
+    init="xavier_normal",
+    *,
+    input_dim: int | None = None,
+    n_inputs: int = 1000,
+    input_second_moment: float = 1.0,
+    rng=None,
+    activation_kwargs=None,
+) -> np.ndarray:
+    r"""The variance of every layer's pre-activations for one input, drawn for many inputs.
+
+    Fix an input :math:`x` and draw the weights independently. Given the activations
+    :math:`a^{[l-1]}` of that input, the :math:`n_l` pre-activations of layer :math:`l` are
+    independent :math:`N(0, s_l)` with :math:`s_l = \mathrm{Var}(W^{[l]})\,\lVert a^{[l-1]}\rVert^2`
+    (and :math:`s_1 = \mathrm{Var}(W^{[1]})\,\lVert x\rVert^2`). This function draws that chain
+    :math:`s_1, \dots, s_L` for ``n_inputs`` inputs :math:`x \sim N(0,\, m_2 I)`, drawing each
+    layer's pre-activations from :math:`N(0, s_l)` directly: :math:`n_l` draws per input and layer
+    instead of a matrix product.
+
+    One input's chain has the distribution it has in a network of :func:`simulate`; here the
+    inputs do not share weights, so the chains are independent. The mean of ``s[:, l]`` over
+    the inputs therefore estimates the pre-activation variance of layer ``l + 1`` averaged over
+    inputs and weights, which :func:`weightinit.theory.propagate` approximates (mean field) by
+    putting the mean of :math:`s_l` in place of :math:`s_l`. Where the length map
+    :math:`q \mapsto \sigma_w^2 \mathbb{E}[f(\sqrt q\,\xi)^2]` is linear (ReLU, leaky ReLU,
+    the identity) the two agree in expectation at every width; where it is convex (GELU at small
+    :math:`q`), the average variance is larger than the theory's (Jensen's inequality).
+
+    Parameters
+    ----------
+    width : int or ``sequence`` of int, default ``500``
+        Width of every layer, or the list of the layer widths.
+    depth : int
+        Number of layers: 10 when omitted and ``width`` is an int.
+    activation : str or ``Activation``, default ``"tanh"``
+    init : str, (str, dict), float or ``InitSpec``, default ``"xavier_normal"``
+        Only the variance of the weights is used, as if they were Gaussian (for a uniform
+        initializer the pre-activations are Gaussian only by the central limit theorem). The
+        rows of an orthogonal matrix are not independent, so ``"orthogonal"`` is refused.
+    input_dim : int
+        n_0; defaults to the first layer width.
+    n_inputs : int, default ``1000``
+        Number of inputs (independent chains). Memory: one ``(n_inputs, n_l)`` array at a time.
+    input_second_moment : float, default ``1.0``
+        :math:`m_2 = E[x^2]` of an input coordinate.
+    rng : None, int or ``numpy.random.Generator``
+        The inputs' squared norms are drawn first, then each layer's pre-activations.
+    activation_kwargs : dict
+        E.g. ``{"negative_slope": 0.1}`` for leaky ReLU.
+
+    Returns
+    -------
+    ``ndarray``, shape ``(n_inputs, L)``
+        ``s[i, l]``: the variance of layer ``l + 1``'s pre-activations for input ``i``.
+
+    Examples
+    --------
+    >>> s = input_variances(256, 20, "gelu", "kaiming_normal", n_inputs=2000, rng=0)  # doctest: +SKIP
+    >>> s[:, -1].mean(), propagate(256, "gelu", "kaiming_normal", depth=20).preact_var[-1]  # doctest: +SKIP
+    """
+    act = get_activation(activation, **dict(activation_kwargs or {}))
+    if depth is None and isinstance(width, (int, np.integer)):
+        depth = 10
+    ns = check_widths(width, depth, input_dim)
+    spec = as_init_spec(init)
+    if spec.name == "orthogonal":
+        raise ValueError("input_variances needs independent weights; an orthogonal init has dependent "
+                         "rows (use simulate for it)")
+    n_inputs = check_int(n_inputs, "n_inputs", 1)
+    m2 = _check_nonnegative(input_second_moment, "input_second_moment")
+    gen = as_generator(rng)
+    weight_var = [spec.variance((ns[l], ns[l - 1])) for l in range(1, len(ns))]
+    s = np.empty((n_inputs, len(ns) - 1))
+    # ||x||^2 of x ~ N(0, m2 I_{n_0}) is m2 times a chi-square with n_0 degrees of freedom
+    s[:, 0] = weight_var[0] * m2 * gen.chisquare(ns[0], size=n_inputs)
+    for l in range(1, len(ns) - 1):
+        z = np.sqrt(s[:, l - 1])[:, None] * gen.standard_normal((n_inputs, ns[l]))
+        s[:, l] = weight_var[l] * np.sum(act(z) ** 2, axis=1)
+    return s
