@@ -85,3 +85,24 @@ def test_search_snippets_are_readable_prose(browser, server, query, expected):
         assert not SNIPPET_TEX.search(text), f"{query!r}: TeX in a search result: {text[:300]}"
         assert not [w for w in CHROME_WORDS if w in text], f"{query!r}: button text in a search result: {text[:300]}"
         assert re.search(r"[가-힣]{2,}", item["snippet"]), f"{query!r}: no Korean prose in {item['snippet']!r}"
+
+
+def test_the_local_server_is_quiet_about_dropped_requests_only(tmp_path, capsys):
+    """The browser cancels pending requests when it moves on; the server must not print a
+    traceback for those, and must still report any other error."""
+    httpd, _ = headless.start_server(tmp_path)
+    try:
+        for dropped in (BrokenPipeError(32, "Broken pipe"), ConnectionResetError(104, "reset by peer")):
+            try:
+                raise dropped
+            except OSError:
+                httpd.handle_error(None, ("127.0.0.1", 1))
+        assert capsys.readouterr().err == ""
+        try:
+            raise ValueError("a real bug in a handler")
+        except ValueError:
+            httpd.handle_error(None, ("127.0.0.1", 1))
+        assert "ValueError: a real bug in a handler" in capsys.readouterr().err
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
