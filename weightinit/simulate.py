@@ -347,6 +347,14 @@ def run_network(
 
 
 @blas_threads()
+def _layer_widths(width, depth, input_dim) -> tuple:
+    """``(n_0, n_1, ..., n_L)`` of :func:`simulate` and :func:`input_variances`: 10 layers when
+    ``width`` is an int and ``depth`` is omitted."""
+    if depth is None and isinstance(width, (int, np.integer)):
+        depth = 10
+    return check_widths(width, depth, input_dim)
+
+
 def simulate(
     width=500,
     depth: int | None = None,
@@ -406,9 +414,7 @@ def simulate(
         if input_dim is not None and input_dim != x.shape[1]:
             raise ValueError(f"input_dim={input_dim} does not match x of shape {x.shape}")
         input_dim = x.shape[1]
-    if depth is None and isinstance(width, (int, np.integer)):
-        depth = 10
-    ns = check_widths(width, depth, input_dim)
+    ns = _layer_widths(width, depth, input_dim)
     spec = as_init_spec(init)
     gen = as_generator(rng)
     weights, biases = init_network(list(ns[1:]), spec, input_dim=ns[0], bias_std=bias_std, rng=gen, dtype=dtype)
@@ -532,9 +538,7 @@ def input_variances(
     >>> s[:, -1].mean(), propagate(256, "gelu", "kaiming_normal", depth=20).preact_var[-1]  # doctest: +SKIP
     """
     act = get_activation(activation, **dict(activation_kwargs or {}))
-    if depth is None and isinstance(width, (int, np.integer)):
-        depth = 10
-    ns = check_widths(width, depth, input_dim)
+    ns = _layer_widths(width, depth, input_dim)
     spec = as_init_spec(init)
     if spec.name == "orthogonal":
         raise ValueError("input_variances needs independent weights; an orthogonal init has dependent "
